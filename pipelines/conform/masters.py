@@ -1,0 +1,134 @@
+"""The household and person masters of day D, built from the conformed snapshots."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def households_sql(as_of: date) -> str:
+    """One row per household of the register; household fields come from the head's row.
+
+    A household is eligible for the Rain and Dew Plan when it is out of poverty or monitored
+    (including monitored households whose risk has been eliminated). The grid is the natural
+    village within the village until the county supplies a grid register.
+    """
+    day = as_of.isoformat()
+    return f"""
+        with rows as (
+            select *,
+                   row_number() over (
+                       partition by household_id
+                       order by (relation_to_head = 'head') desc, file_sha256, source_row
+                   ) as pick
+            from conform.members where as_of = date '{day}'
+        ),
+        counts as (
+            select household_id,
+                   count(*) filter (where coalesce(person_status, 'normal') = 'normal')
+                       as member_count,
+                   count(*) filter (where relation_to_head = 'head') as heads,
+                   any_value(name) filter (where relation_to_head = 'head') as head_name
+            from rows group by household_id
+        )
+        select date '{day}' as as_of, r.household_id,
+               d.county_code, d.township_code, d.township_name, d.village_code, d.village_name,
+               d.village_code || '-' || coalesce(r.natural_village, '') as grid_id,
+               r.household_type, r.monitoring_category, r.risk_types, r.risk_eliminated,
+               r.risk_identified_on, r.risk_eliminated_on, r.income_per_capita,
+               c.member_count, c.heads, c.head_name,
+               (r.household_type = 'out_of_poverty' or r.monitoring_category is not null)
+                   as eligible
+        from rows as r
+        join counts as c using (household_id)
+        left join ref.divisions as d
+          on d.village_code = coalesce(
+              r.village_code,
+              (select v.village_code from ref.divisions as v
+               where v.township_name = r.township_name and v.village_name = r.village_name))
+        where r.pick = 1
+        order by r.household_id"""
+
+
+def register_sql(as_of: date) -> str:
+    """Per valid ID in the rural register: its households (more than one is ID-07)."""
+    return f"""
+        select id_number,
+               min(household_id) as household_id,
+               list(distinct household_id order by household_id) as households,
+               min(name) as name
+        from conform.members
+        where as_of = date '{as_of.isoformat()}' and id_number is not null
+        group by id_number"""
+
+
+SOURCES = (  # (conformed table, the department it comes from or the column naming it)
+    ("members", "'rural'"), ("subsidies", "'rural'"), ("intents", "'rural'"),
+    ("enrollments", "department"), ("employment", "'hrss'"), ("training", "'hrss'"),
+)
+
+
+def persons_sql(as_of: date) -> str:
+    """One row per person: everyone in the register, and every valid ID another source knows.
+
+    The key is the ID where it is valid; a register row without a usable ID is its own person
+    (`person_key` names the file and row), never merged with another.
+    """
+    day = as_of.isoformat()
+    known = " union all ".join(
+        f"select id_number, {dept} as department from conform.{table} "
+        f"where as_of = date '{day}' and id_number is not null"
+        for table, dept in SOURCES
+    )
+    return f"""
+        with known as ({known}),
+        sources as (
+            select id_number, list(distinct department order by department) as sources
+            from known group by id_number
+        ),
+        register_rows as (
+            select *, row_number() over (
+                partition by coalesce(id_number, file_sha256 || ':' || source_row)
+                order by household_id, file_sha256, source_row) as pick
+            from conform.members where as_of = date '{day}'
+        ),
+        from_register as (
+            select coalesce(id_number, 'row:' || left(file_sha256, 12) || ':' || source_row)
+                       as person_key,
+                   id_number, id_status, household_id, person_no, name, relation_to_head,
+                   gender, coalesce(person_status, 'normal') as person_status,
+                   education_level, school_status
+            from register_rows where pick = 1
+        ),
+        others as (
+            select k.id_number, min(k.department) as department
+            from known as k
+            where k.id_number not in (select id_number from from_register where id_number is not null)
+            group by k.id_number
+        ),
+        other_names as (
+            select id_number, min(name) as name from conform.enrollments
+            where as_of = date '{day}' and id_number is not null group by id_number
+            union all
+            select id_number, min(name) from conform.employment
+            where as_of = date '{day}' and id_number is not null group by id_number
+            union all
+            select id_number, min(name) from conform.training
+            where as_of = date '{day}' and id_number is not null group by id_number
+        ),
+        from_others as (
+            select o.id_number as person_key, o.id_number, 'valid' as id_status,
+                   null as household_id, null as person_no,
+                   (select min(n.name) from other_names as n where n.id_number = o.id_number)
+                       as name,
+                   null as relation_to_head, null as gender, 'normal' as person_status,
+                   null as education_level, null as school_status
+            from others as o
+        ),
+        everyone as (select * from from_register union all by name select * from from_others)
+        select date '{day}' as as_of, e.*,
+               try_strptime(substr(e.id_number, 7, 8), '%Y%m%d')::date as birth_date,
+               case when substr(e.id_number, 17, 1) in ('1', '3', '5', '7', '9') then 'male'
+                    when e.id_number is not null then 'female' end as gender_from_id,
+               coalesce(s.sources, ['rural']) as sources
+        from everyone as e left join sources as s using (id_number)
+        order by person_key"""

@@ -1,0 +1,89 @@
+"""Latest snapshot of each kind as of a day, and its deduplication.
+
+Each file is a full snapshot, so the state of a kind on day D is the staged rows of its latest
+delivery on or before D (all accepted files of that delivery together). Within a snapshot, rows
+with the same record key (`Kind.record_key`, a valid ID among it) are one record: the copy from
+the first file and the lowest source row is kept; if the copies disagree, DUP-01 is raised.
+Rows without a usable ID are never merged with each other.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pipelines.ingest.kinds import KINDS, Kind
+from pipelines.warehouse import ROW_META
+
+
+def _content_columns(kind: Kind) -> list[str]:
+    names = []
+    for f in kind.fields:
+        names += [f.name, "id_status"] if f.kind == "id" else [f.name]
+    return names
+
+
+def snapshot_sql(kind: Kind, as_of: date) -> str:
+    """The staged rows of the kind's latest accepted delivery on or before `as_of`."""
+    return f"""
+        select s.*
+        from staging.{kind.name} as s
+        where s.delivery_date = (
+            select max(f.delivery_date) from audit.files as f
+            where f.kind = '{kind.name}' and f.status = 'staged'
+              and f.delivery_date <= date '{as_of.isoformat()}'
+        )"""
+
+
+def deduplicated_sql(kind: Kind, as_of: date) -> str:
+    """One row per record of the snapshot, with `copies` and `versions` of its key."""
+    content = ", ".join(f"cast({c} as varchar)" for c in _content_columns(kind))
+    key = list(kind.record_key)
+    if not key:
+        keyed = "false"
+        partition = "file_sha256, source_row"
+    else:
+        keyed = " and ".join(f"{k} is not null" for k in key)
+        partition = ", ".join(key)
+    meta = ", ".join(name for name, _ in ROW_META)
+    return f"""
+        with snap as ({snapshot_sql(kind, as_of)}),
+        hashed as (
+            select *, md5(concat_ws('|', {content})) as content_hash,
+                   {keyed} as keyed
+            from snap
+        ),
+        grouped as (
+            select *,
+                   case when keyed then row_number() over (
+                       partition by {partition} order by file_sha256, source_row) else 1 end
+                       as copy_no,
+                   case when keyed then count(*) over (partition by {partition}) else 1 end
+                       as copies,
+                   case when keyed then count(*) over (
+                       partition by {partition}, content_hash) else 1 end as same_content
+            from hashed
+        )
+        select date '{as_of.isoformat()}' as as_of, * exclude (keyed, copy_no, same_content),
+               (copies > same_content) as copies_disagree
+        from grouped
+        where copy_no = 1
+        order by {meta}"""
+
+
+CONFORMED_KINDS = {
+    "members": "rural_members",
+    "subsidies": "rural_subsidies",
+    "intents": "rural_intents",
+    "employment": "hrss_employment",
+    "training": "hrss_training",
+}
+ENROLLMENT_KINDS = ("education_enrollments", "hrss_technical_enrollments")
+
+
+def enrollments_sql(as_of: date) -> str:
+    """Vocational (education) and technical (hrss) student records, one table."""
+    parts = [
+        f"select '{name}' as kind, * from ({deduplicated_sql(KINDS[name], as_of)})"
+        for name in ENROLLMENT_KINDS
+    ]
+    return " union all by name ".join(parts)

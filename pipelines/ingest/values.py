@@ -1,0 +1,169 @@
+"""Vectorised normalisers for the value types of `kinds.Field` (polars expressions).
+
+Each normaliser returns the normalised column and a boolean column that is true where the
+cell held text that could not be read as that type; such a row is quarantined, never guessed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from pipelines.ingest import ids
+from pipelines.ingest.kinds import Field
+
+_WS = r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff\u3000]"
+TERM_PATTERNS = (
+    # (regex, season of group 2 or fixed season)
+    (r"^(\d{4})年?(秋|秋季|秋季学期)$", "autumn"),
+    (r"^(\d{4})年?(春|春季|春季学期)$", "spring"),
+    (r"^(\d{4})-(autumn|spring)$", None),
+)
+_ACADEMIC_YEAR = r"^(\d{4})-(\d{4})学年第(一|二|1|2)学期$"
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def nfkc(s: pl.Series) -> pl.Series:
+    """Unicode NFKC over a whole column (full-width digits and brackets become ASCII)."""
+    arrow = s.to_arrow()
+    if isinstance(arrow, pa.ChunkedArray):
+        arrow = arrow.combine_chunks()
+    return pl.Series(s.name, pc.utf8_normalize(arrow.cast(pa.large_string()), "NFKC"))
+
+
+def _text(s: pl.Series) -> pl.Expr:
+    """NFKC, outer whitespace of every class trimmed, blank → null."""
+    expr = pl.lit(nfkc(s)).str.replace_all(f"^{_WS}+|{_WS}+$", "")
+    return pl.when(expr == "").then(None).otherwise(expr)
+
+
+def _compact(s: pl.Series) -> pl.Expr:
+    expr = pl.lit(nfkc(s)).str.replace_all(f"{_WS}+", "")
+    return pl.when(expr == "").then(None).otherwise(expr)
+
+
+def _date_from_text(text: pl.Expr, month_only: bool, excel: bool) -> pl.Expr:
+    ymd = text.str.extract_groups(
+        r"^(?<y>\d{4})(?:[-/.年](?<m>\d{1,2})(?:[-/.月](?<d>\d{1,2})日?)?月?|(?<m2>\d{2})(?<d2>\d{2})?)$"
+    )
+    y = ymd.struct.field("y")
+    m = pl.coalesce(ymd.struct.field("m"), ymd.struct.field("m2"))
+    d = pl.coalesce(ymd.struct.field("d"), ymd.struct.field("d2"))
+    if month_only:
+        d = pl.lit("1")
+    iso = pl.concat_str([y, m.str.zfill(2), d.str.zfill(2)], separator="-")
+    parsed = iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    if excel:
+        # Only a bare number in an Excel date column is a serial; a CSV gives no such cue.
+        serial = text.str.extract(r"^(\d{1,5})(?:\.0+)?$").cast(pl.Int64, strict=False)
+        from_serial = pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)
+        parsed = pl.when(serial.is_between(1, 80000)).then(from_serial).otherwise(parsed)
+    return parsed
+
+
+def _term(text: pl.Expr) -> pl.Expr:
+    options = []
+    for pattern, season in TERM_PATTERNS:
+        year = text.str.extract(pattern, 1)
+        label = pl.lit(season) if season else text.str.extract(pattern, 2)
+        options.append(pl.when(year.is_not_null()).then(year + "-" + label))
+    first = text.str.extract(_ACADEMIC_YEAR, 1).cast(pl.Int64, strict=False)
+    half = text.str.extract(_ACADEMIC_YEAR, 3)
+    academic = (
+        pl.when(half.is_in(["一", "1"]))
+        .then(first.cast(pl.Utf8) + "-autumn")
+        .when(half.is_in(["二", "2"]))
+        .then((first + 1).cast(pl.Utf8) + "-spring")
+    )
+    return pl.coalesce(*options, academic)
+
+
+def _labels(text: pl.Expr, labels: dict) -> pl.Expr:
+    dtype = pl.Boolean if all(isinstance(v, bool) for v in labels.values()) else pl.Utf8
+    return text.replace_strict(labels, default=None, return_dtype=dtype)
+
+
+def normalise_column(s: pl.Series, f: Field, excel: bool) -> tuple[pl.Series, pl.Series]:
+    """(normalised values, unreadable flag) for one raw text column."""
+    frame = pl.DataFrame({"raw": s})
+    text = _text(s)
+    kind = f.kind
+    if kind == "name":
+        value = _compact(s).str.replace_all(r"[•・.．]", "·")
+    elif kind == "ident":
+        value = _compact(s).str.to_uppercase()
+    elif kind == "code":
+        compact = _compact(s)
+        pattern = rf"^\d{{{f.digits}}}$" if f.digits else r"^\d+$"
+        value = pl.when(compact.str.contains(pattern)).then(compact)
+        return _finish(frame, value, compact)
+    elif kind in ("date", "month"):
+        value = _date_from_text(_compact(s), kind == "month", excel)
+        return _finish(frame, value, _compact(s))
+    elif kind in ("amount", "int"):
+        compact = _compact(s).str.replace_all(r"[,元¥￥]", "")
+        dtype = pl.Float64 if kind == "amount" else pl.Int64
+        number = compact.cast(dtype, strict=False)
+        value = pl.when(number >= 0).then(number)
+        return _finish(frame, value, compact)
+    elif kind in ("enum", "bool"):
+        value = _labels(text, f.labels)
+        if f.blank_means is not None:
+            value = pl.when(text.is_null()).then(pl.lit(f.blank_means)).otherwise(value)
+        return _finish(frame, value, text)
+    elif kind == "enum_list":
+        return _enum_list(s, f)
+    elif kind == "term":
+        compact = _compact(s)
+        return _finish(frame, _term(compact), compact)
+    else:
+        value = text
+    out = frame.select(value.alias(f.name))
+    return out.to_series(), pl.Series(f.name, [False] * len(s))
+
+
+def _finish(frame: pl.DataFrame, value: pl.Expr, given: pl.Expr) -> tuple[pl.Series, pl.Series]:
+    out = frame.select(value.alias("value"), (given.is_not_null() & value.is_null()).alias("bad"))
+    return out["value"], out["bad"]
+
+
+def _enum_list(s: pl.Series, f: Field) -> tuple[pl.Series, pl.Series]:
+    frame = pl.DataFrame({"raw": s}).with_columns(text=_text(s))
+    parts = frame.select(
+        pl.col("text").str.replace_all(r"[、;；，,]", ",").str.split(",").alias("parts")
+    )["parts"]
+    values, bad = [], []
+    # Lists are short and few distinct combinations exist: a dict over unique values is cheap.
+    for items in parts.to_list():
+        if not items:
+            values.append(None)
+            bad.append(False)
+            continue
+        mapped = [f.labels.get(i.strip()) for i in items if i.strip()]
+        bad.append(any(m is None for m in mapped))
+        values.append(None if any(m is None for m in mapped) else sorted(set(mapped)))
+    return pl.Series(f.name, values, dtype=pl.List(pl.Utf8)), pl.Series(f.name, bad)
+
+
+def normalise_ids(s: pl.Series, latest: date) -> pl.DataFrame:
+    """Columns id_number (join key or null), id_status and id_cleaned for a raw ID column."""
+    unique = s.unique().to_list()
+    table = {raw: (ids.clean_id(raw), *ids.classify_id(raw, latest)) for raw in unique}
+    lookup = pl.DataFrame(
+        {
+            "raw": list(table),
+            "id_cleaned": [v[0] or None for v in table.values()],
+            "id_status": [v[1] for v in table.values()],
+            "id_number": [v[2] for v in table.values()],
+        },
+        schema={"raw": pl.Utf8, "id_cleaned": pl.Utf8, "id_status": pl.Utf8, "id_number": pl.Utf8},
+    )
+    return pl.DataFrame({"raw": s}).join(lookup, on="raw", how="left", nulls_equal=True).drop("raw")
+
+
+def has_text(s: pl.Series) -> pl.Series:
+    return pl.DataFrame({"raw": s}).select(_compact(s).is_not_null())["raw"]
+

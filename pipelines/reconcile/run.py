@@ -1,0 +1,62 @@
+"""Reconciling one day: the plain function the reconcile asset calls."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+from pipelines.partitioned import replace_day
+from pipelines.reconcile import lists
+from pipelines.reconcile.rules import RULES, Rule
+from pipelines.reconcile.views import day_views_sql, label_macros_sql
+
+LIST_TABLES = {
+    "vocational_intent": lists.vocational_intent_sql,
+    "enrolled_students": lists.enrolled_students_sql,
+    "graduates_current": lambda: lists.graduates_sql(current_year=True),
+    "graduates_earlier": lambda: lists.graduates_sql(current_year=False),
+    "persons": lists.persons_sql,
+    "households": lists.household_profiles_sql,
+}
+
+
+def case_sql(rule: Rule) -> str:
+    """A rule's findings as discrepancy rows; `case_id` hashes what identifies the finding."""
+    return f"""
+        select p.as_of,
+               '{rule.code}-' || left(md5(concat_ws('|', '{rule.code}', coalesce(f.household_id, ''),
+                   coalesce(f.id_number, ''), coalesce(f.discriminator, ''))), 12) as case_id,
+               '{rule.code}' as rule_code, '{rule.severity}' as severity,
+               f.household_id, f.id_number, h.village_code,
+               cast(f.departments as varchar[]) as departments, f.detail
+        from ({rule.sql}) as f
+        cross join params as p
+        left join households as h using (household_id)"""
+
+
+def discrepancies_sql(rules: tuple[Rule, ...] = RULES) -> str:
+    body = " union all ".join(f"({case_sql(r)})" for r in rules)
+    return f"select * from ({body}) order by rule_code, case_id"
+
+
+def reconcile_day(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:
+    """Rows per reconcile table for `as_of`; conform must have run for the same day."""
+    for statement in day_views_sql(as_of) + label_macros_sql():
+        con.execute(statement)
+    counts = {"discrepancies": replace_day(con, "reconcile.discrepancies", as_of,
+                                           discrepancies_sql())}
+    con.execute(
+        "create or replace temp view day_discrepancies as "
+        f"select * from reconcile.discrepancies where as_of = date '{as_of.isoformat()}'"
+    )
+    for table, build in LIST_TABLES.items():
+        counts[table] = replace_day(con, f"reconcile.{table}", as_of, build())
+    return counts
+
+
+def cases_by_rule(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:
+    rows = con.execute(
+        "select rule_code, count(*) from reconcile.discrepancies where as_of = ? "
+        "group by rule_code order by rule_code", [as_of]).fetchall()
+    return dict(rows)

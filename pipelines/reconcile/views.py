@@ -1,0 +1,75 @@
+"""Temporary views that show the rules one day's conformed state under short names."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pipelines.conform.masters import register_sql
+from pipelines.conform.run import CONFORM_TABLES
+
+
+def day_views_sql(as_of: date) -> list[str]:
+    day = as_of.isoformat()
+    statements = [
+        f"create or replace temp view {t} as select * from conform.{t} where as_of = date '{day}'"
+        for t in CONFORM_TABLES
+    ]
+    statements += [
+        f"create or replace temp view register as {register_sql(as_of)}",
+        f"""create or replace temp view params as
+            select date '{day}' as as_of,
+                   (select term from ref.terms
+                    where date '{day}' between starts_on and ends_on) as current_term,
+                   (select starts_on from ref.terms
+                    where date '{day}' between starts_on and ends_on) as term_starts_on,
+                   (select income_line from ref.monitoring_lines
+                    where year = year(date '{day}')) as income_line""",
+        # every student record that says the person is in school today
+        """create or replace temp view enrolled_now as
+            select id_number, min(department) as department, min(school_name) as school_name,
+                   min(level) as level
+            from enrollments, params
+            where enrollment_status = 'enrolled' and id_number is not null
+              and (enrolled_on is null or enrolled_on <= params.as_of)
+            group by id_number""",
+        """create or replace temp view graduated as
+            select id_number, max(graduated_on) as graduated_on, min(school_name) as school_name,
+                   min(level) as level
+            from enrollments
+            where enrollment_status = 'graduated' and id_number is not null
+            group by id_number""",
+        """create or replace temp view paid as
+            select s.*, t.starts_on as term_starts_on
+            from subsidies as s join ref.terms as t using (term)
+            where s.payment_status = 'paid' and s.id_number is not null""",
+    ]
+    return statements
+
+
+def label_macros_sql() -> list[str]:
+    """Chinese labels for codes, so detail texts read as the departments write them."""
+    return [
+        """create or replace temp macro term_label(t) as
+            replace(replace(t, '-autumn', '年秋季学期'), '-spring', '年春季学期')""",
+        """create or replace temp macro status_label(s) as
+            case s when 'enrolled' then '在籍' when 'suspended' then '休学'
+                   when 'withdrawn' then '退学' when 'transferred_out' then '转出'
+                   when 'graduated' then '毕业' else '无学籍记录' end""",
+        """create or replace temp macro level_label(l) as
+            case l when 'secondary_vocational' then '中职' when 'higher_vocational' then '高职'
+                   when 'five_year' then '五年制高职' when 'technical' then '技工院校' end""",
+        """create or replace temp macro dept_label(d) as
+            case d when 'rural' then '乡村振兴' when 'education' then '教育'
+                   when 'hrss' then '人社' end""",
+        """create or replace temp macro kind_label(k) as
+            case k when 'rural_members' then '家庭成员信息'
+                   when 'rural_subsidies' then '雨露计划补助发放明细'
+                   when 'rural_intents' then '雨露计划+意愿台账'
+                   when 'education_enrollments' then '职业院校学籍信息'
+                   when 'hrss_technical_enrollments' then '技工院校学籍'
+                   when 'hrss_employment' then '就业登记信息'
+                   when 'hrss_training' then '职业技能培训' end""",
+        """create or replace temp macro household_label(t, c) as
+            case when c is not null then '监测对象'
+                 when t = 'out_of_poverty' then '脱贫户' else '一般农户（非监测对象）' end""",
+    ]

@@ -1,0 +1,55 @@
+"""Where Yulu keeps its files, read from the environment at run time (see `.env.example`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEPARTMENTS = ("education", "hrss", "rural")
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    reference_dir: Path
+    duckdb_memory_limit: str
+    duckdb_threads: int
+
+    @property
+    def inbox_dir(self) -> Path:
+        return self.data_dir / "inbox"
+
+    @property
+    def warehouse_dir(self) -> Path:
+        return self.data_dir / "warehouse"
+
+    @property
+    def working_db(self) -> Path:
+        # The pipeline's own database: nobody else opens it.
+        return self.warehouse_dir / "work.duckdb"
+
+    @property
+    def published_db(self) -> Path:
+        return self.warehouse_dir / "yulu.duckdb"
+
+    @property
+    def sample_dir(self) -> Path:
+        return self.data_dir / "sample"
+
+    @property
+    def dagster_home(self) -> Path:
+        return Path(os.environ.get("DAGSTER_HOME") or self.data_dir / "dagster")
+
+
+def load_settings() -> Settings:
+    """Read the settings now; call this inside a run, never at import time."""
+    return Settings(
+        data_dir=Path(os.environ.get("YULU_DATA_DIR", "./data")).resolve(),
+        reference_dir=Path(
+            os.environ.get("YULU_REFERENCE_DIR", REPO_ROOT / "data" / "reference")
+        ).resolve(),
+        duckdb_memory_limit=os.environ.get("YULU_DUCKDB_MEMORY_LIMIT", "4GB"),
+        duckdb_threads=int(os.environ.get("YULU_DUCKDB_THREADS", "2")),
+    )
