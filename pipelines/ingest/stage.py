@@ -231,3 +231,23 @@ def ingest_delivery(con: duckdb.DuckDBPyConnection, inbox_dir: Path, department:
              len(outcomes), sum(o.rows_staged for o in outcomes),
              sum(o.rows_quarantined for o in outcomes))
     return outcomes
+
+
+def catch_up(con: duckdb.DuckDBPyConnection, inbox_dir: Path, day: date) -> list[str]:
+    """Stage every delivery on or before `day` that has files but no ledger entry yet."""
+    staged = {
+        (d, dept) for d, dept in con.execute(
+            "select distinct delivery_date, department from audit.files").fetchall()
+    }
+    done = []
+    for folder in sorted(inbox_dir.glob("*/*")) if inbox_dir.is_dir() else []:
+        try:
+            delivery = date.fromisoformat(folder.parent.name)
+        except ValueError:
+            continue
+        department = folder.name
+        if (delivery <= day and department in KINDS_BY_DEPARTMENT and folder.is_dir()
+                and (delivery, department) not in staged and any(folder.iterdir())):
+            ingest_delivery(con, inbox_dir, department, delivery)
+            done.append(f"{delivery} {department}")
+    return done

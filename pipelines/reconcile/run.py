@@ -52,6 +52,8 @@ def reconcile_day(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]
     )
     for table, build in LIST_TABLES.items():
         counts[table] = replace_day(con, f"reconcile.{table}", as_of, build())
+    replace_day(con, "reconcile.days", as_of,
+                f"select date '{as_of.isoformat()}' as as_of, current_timestamp as reconciled_at")
     return counts
 
 

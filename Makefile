@@ -1,0 +1,43 @@
+# Yulu: the only things a fresh machine needs are python3 and make.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export YULU_DATA_DIR ?= $(CURDIR)/data
+# The sample's delivery days (yulu sample's defaults: 3 days from 2026-11-30).
+SAMPLE_FROM := 2026-11-30
+SAMPLE_TO := 2026-12-02
+DAGSTER_PORT ?= 3000
+
+.PHONY: setup demo test check lint dev clean
+
+$(BIN)/yulu: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	touch $@
+
+setup: $(BIN)/yulu
+
+demo: setup
+	$(BIN)/yulu sample
+	$(BIN)/yulu run --from $(SAMPLE_FROM) --to $(SAMPLE_TO)
+
+test: setup
+	$(BIN)/pytest
+
+lint: setup
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+check: lint test
+
+# The Dagster UI and daemon on 127.0.0.1; run history lives in $(YULU_DATA_DIR)/dagster.
+dev: setup
+	$(BIN)/python -c "from pipelines.instance import prepare_dagster_home; \
+	from pipelines.settings import load_settings; prepare_dagster_home(load_settings())"
+	DAGSTER_HOME=$${DAGSTER_HOME:-$(YULU_DATA_DIR)/dagster} \
+	  $(BIN)/dagster dev -h 127.0.0.1 -p $(DAGSTER_PORT) -m pipelines.definitions
+
+clean:
+	rm -rf $(VENV)

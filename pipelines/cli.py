@@ -1,0 +1,101 @@
+"""The `yulu` command: `yulu sample` and `yulu run` (DESIGN §5, Command line)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date, timedelta
+from pathlib import Path
+
+from pipelines.settings import load_settings
+
+
+def _day(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def _parser() -> argparse.ArgumentParser:
+    from pipelines.sample.generate import DEFAULT_START
+
+    parser = argparse.ArgumentParser(prog="yulu", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    sample = commands.add_parser("sample", help="write a synthetic county into the inbox")
+    sample.add_argument("--households", type=int, default=3000)
+    sample.add_argument("--days", type=int, default=3)
+    sample.add_argument("--seed", type=int, default=20261130)
+    sample.add_argument("--divisions", type=Path, default=None,
+                        help="division codes CSV (default: 卢氏县 from data/reference)")
+    sample.add_argument("--start", type=_day, default=DEFAULT_START,
+                        help=f"first delivery day (default {DEFAULT_START})")
+    run = commands.add_parser("run", help="process delivery days through Dagster")
+    run.add_argument("--date", type=_day)
+    run.add_argument("--from", dest="first", type=_day)
+    run.add_argument("--to", dest="last", type=_day)
+    return parser
+
+
+def _sample(args) -> int:
+    from pipelines.sample.generate import generate
+
+    settings = load_settings()
+    world, key = generate(settings.data_dir, settings.reference_dir, args.households, args.days,
+                          args.seed, args.divisions, args.start)
+    last = args.start + timedelta(days=args.days - 1)
+    print(f"sample county: {len(world.households):,} households, "
+          f"{sum(len(h.members) for h in world.households):,} members, {args.days} days "
+          f"({args.start} to {last})")
+    print(f"inbox: {settings.inbox_dir}")
+    print(f"answer key: {key} ({len(world.cases)} injected cases)")
+    return 0
+
+
+def _run(args) -> int:
+    if args.date and (args.first or args.last):
+        raise SystemExit("give --date, or --from and --to, not both")
+    first, last = (args.date, args.date) if args.date else (args.first, args.last)
+    if not first or not last or last < first:
+        raise SystemExit("give --date D, or --from D1 --to D2 with D1 <= D2")
+    from pipelines.instance import prepare_dagster_home
+
+    settings = load_settings()
+    prepare_dagster_home(settings)
+    # Imported here: Dagster takes about a second to import, which `yulu sample` need not pay.
+    import dagster as dg
+    from tqdm import tqdm
+
+    from pipelines.definitions import DAILY_JOB, defs
+    from pipelines.summary import summary_lines
+
+    job = defs.resolve_job_def(DAILY_JOB)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    failed = []
+    with dg.DagsterInstance.get() as instance:
+        progress = tqdm(days, desc="yulu run", unit="day", file=sys.stderr)
+        for day in progress:
+            progress.set_postfix_str(day.isoformat())
+            result = job.execute_in_process(
+                partition_key=day.isoformat(), instance=instance, raise_on_error=False,
+                tags={"yulu/launched_by": "cli"},
+                # the run's full event log is in the instance; the terminal shows progress
+                run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            )
+            if not result.success:
+                failed.append(day)
+                progress.write(f"{day}: run {result.run_id} failed; see the Dagster UI")
+    if settings.published_db.exists():
+        print("\n".join(summary_lines(settings.published_db)))
+    if failed:
+        print(f"failed days: {', '.join(map(str, failed))}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = _parser().parse_args(argv)
+    return {"sample": _sample, "run": _run}[args.command](args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
