@@ -9,9 +9,10 @@ import dagster as dg
 TIMEZONE = "Asia/Shanghai"
 FIRST_DELIVERY_DAY = "2026-01-01"
 
-# A day becomes a partition once it is over in Beijing: its deliveries are then complete.
+# Today (Beijing time) is a partition too, so a delivery can be processed the day it lands;
+# the schedule processes each day once it is over.
 daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=FIRST_DELIVERY_DAY, timezone=TIMEZONE, fmt="%Y-%m-%d"
+    start_date=FIRST_DELIVERY_DAY, timezone=TIMEZONE, fmt="%Y-%m-%d", end_offset=1
 )
 
 

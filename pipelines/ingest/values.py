@@ -122,12 +122,12 @@ def normalise_column(s: pl.Series, f: Field, excel: bool) -> tuple[pl.Series, pl
     else:
         value = text
     out = frame.select(value.alias(f.name))
-    return out.to_series(), pl.Series(f.name, [False] * len(s))
+    return out.to_series(), pl.Series(f.name, [False] * len(s), dtype=pl.Boolean)
 
 
 def _finish(frame: pl.DataFrame, value: pl.Expr, given: pl.Expr) -> tuple[pl.Series, pl.Series]:
     out = frame.select(value.alias("value"), (given.is_not_null() & value.is_null()).alias("bad"))
-    return out["value"], out["bad"]
+    return out["value"], out["bad"].cast(pl.Boolean)
 
 
 def _enum_list(s: pl.Series, f: Field) -> tuple[pl.Series, pl.Series]:
@@ -145,7 +145,8 @@ def _enum_list(s: pl.Series, f: Field) -> tuple[pl.Series, pl.Series]:
         mapped = [f.labels.get(i.strip()) for i in items if i.strip()]
         bad.append(any(m is None for m in mapped))
         values.append(None if any(m is None for m in mapped) else sorted(set(mapped)))
-    return pl.Series(f.name, values, dtype=pl.List(pl.Utf8)), pl.Series(f.name, bad)
+    return (pl.Series(f.name, values, dtype=pl.List(pl.Utf8)),
+            pl.Series(f.name, bad, dtype=pl.Boolean))
 
 
 def normalise_ids(s: pl.Series, latest: date) -> pl.DataFrame:

@@ -1,0 +1,48 @@
+"""Shared fixtures: every test works under its own tmp_path, never in the working tree."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date, timedelta
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from pipelines.settings import REPO_ROOT
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "data"
+    root.mkdir()
+    monkeypatch.setenv("YULU_DATA_DIR", str(root))
+    monkeypatch.setenv("YULU_REFERENCE_DIR", str(REPO_ROOT / "data" / "reference"))
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
+    return root
+
+
+def run_days(days: list[date]) -> None:
+    """Process delivery days through the same job the UI and `yulu run` use."""
+    from pipelines.definitions import DAILY_JOB, defs
+
+    job = defs.resolve_job_def(DAILY_JOB)
+    with dg.DagsterInstance.ephemeral() as instance:
+        for day in days:
+            result = job.execute_in_process(partition_key=day.isoformat(), instance=instance)
+            assert result.success, day
+
+
+def day_range(first: date, count: int) -> list[date]:
+    return [first + timedelta(days=i) for i in range(count)]
+
+
+def published(data_dir: Path) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(data_dir / "warehouse" / "yulu.duckdb"), read_only=True)
+
+
+def read_answer_key(path: Path) -> set[tuple[str, str, str, str]]:
+    with path.open(encoding="utf-8") as f:
+        return {(r["as_of"], r["rule_code"], r["household_id"], r["id_number"])
+                for r in csv.DictReader(f)}

@@ -1,0 +1,76 @@
+"""Normalisers of dates, terms, amounts and labels, on small columns worked out by hand."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+
+from pipelines.ingest.kinds import KINDS
+from pipelines.ingest.values import normalise_column
+
+MEMBERS = KINDS["rural_members"]
+SUBSIDIES = KINDS["rural_subsidies"]
+ENROLLMENTS = KINDS["education_enrollments"]
+
+
+def norm(values, field, excel=False):
+    value, bad = normalise_column(pl.Series("x", values, dtype=pl.Utf8), field, excel)
+    return value.to_list(), bad.to_list()
+
+
+def test_dates_in_every_listed_style():
+    styles = ["2023-09-01", "2023/9/1", "20230901", "2023年9月1日", " 2023-09-01 "]
+    values, bad = norm(styles, MEMBERS.field("risk_identified_on"))
+    assert values == [date(2023, 9, 1)] * 5 and not any(bad)
+
+
+def test_a_date_that_does_not_exist_is_flagged_not_guessed():
+    values, bad = norm(["2023-02-30", "2023-13-01", "明天"], MEMBERS.field("risk_identified_on"))
+    assert values == [None, None, None] and bad == [True, True, True]
+
+
+def test_excel_serials_only_from_excel():
+    field = MEMBERS.field("risk_identified_on")
+    assert norm(["45170"], field, excel=True) == ([date(2023, 9, 1)], [False])
+    assert norm(["45170"], field, excel=False) == ([None], [True])
+
+
+def test_months():
+    values, bad = norm(["2023.09", "2023年9月", "202309", "2023-09"], ENROLLMENTS.field("enrolled_on"))
+    assert values == [date(2023, 9, 1)] * 4 and not any(bad)
+
+
+def test_terms():
+    values, bad = norm(
+        ["2024年秋季", "2024秋", "2024-2025学年第一学期", "2024-2025学年第二学期", "2025春", "秋季"],
+        SUBSIDIES.field("term"),
+    )
+    assert values == ["2024-autumn"] * 3 + ["2025-spring"] * 2 + [None]
+    assert bad == [False] * 5 + [True]
+
+
+def test_amounts():
+    values, bad = norm(["1500", "1,500.00", "1500元", "１５００", "一千五", "-1", ""],
+                       SUBSIDIES.field("amount"))
+    assert values == [1500.0] * 4 + [None, None, None]
+    assert bad == [False] * 4 + [True, True, False]
+
+
+def test_labels_and_blank_meaning():
+    values, bad = norm(["正常", "", "死亡", "失踪"], MEMBERS.field("person_status"))
+    assert values == ["normal", "normal", "deceased", None]
+    assert bad == [False, False, False, True]
+
+
+def test_risk_types_with_every_separator():
+    values, bad = norm(["因病、因学", "因学;因病", "因病，因残", "因病,外星"],
+                       MEMBERS.field("risk_types"))
+    assert values[:3] == [["illness", "schooling"], ["illness", "schooling"],
+                          ["disability", "illness"]]
+    assert values[3] is None and bad == [False, False, False, True]
+
+
+def test_codes_keep_leading_zeros():
+    values, bad = norm(["0012345", " 0012345 ", "12a45"], MEMBERS.field("household_id"))
+    assert values == ["0012345", "0012345", None] and bad == [False, False, True]
