@@ -28,7 +28,8 @@ def test_assets_are_daily_partitioned_in_beijing_time():
 
 
 def _scheduled_day(when: datetime) -> str:
-    context = dg.build_schedule_context(scheduled_execution_time=when)
+    context = dg.build_schedule_context(
+        scheduled_execution_time=when, repository_def=defs.get_repository_def())
     [request] = list(daily_schedule.evaluate_tick(context).run_requests)
     return request.partition_key
 
