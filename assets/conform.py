@@ -25,12 +25,17 @@ DESCRIPTIONS = {
 @dg.multi_asset(
     name="conform",
     specs=[
-        dg.AssetSpec(key, group_name="conform", kinds={"duckdb"},
-                     deps=[k for keys in STAGING_KEYS.values() for k in keys],
-                     description=DESCRIPTIONS[key.path[-1]] + " Key: as_of and the record key.")
+        dg.AssetSpec(
+            key,
+            group_name="conform",
+            kinds={"duckdb"},
+            deps=[k for keys in STAGING_KEYS.values() for k in keys],
+            description=DESCRIPTIONS[key.path[-1]] + " Key: as_of and the record key.",
+        )
         for key in CONFORM_KEYS
     ],
-    partitions_def=daily_partitions, can_subset=False,
+    partitions_def=daily_partitions,
+    can_subset=False,
 )
 def conform(context: dg.AssetExecutionContext, warehouse: YuluWarehouse):
     day = partition_day(context)

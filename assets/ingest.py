@@ -21,7 +21,9 @@ def department_asset(department: str) -> dg.AssetsDefinition:
     kinds = KINDS_BY_DEPARTMENT[department]
     specs = [
         dg.AssetSpec(
-            key, group_name="ingest", kinds={"duckdb"},
+            key,
+            group_name="ingest",
+            kinds={"duckdb"},
             description=(
                 f"One row per staged row of {kind.title} ({kind.name}) delivered by "
                 f"{DEPARTMENT_NAMES[department]} ({department}), with its file, sheet and "
@@ -30,12 +32,17 @@ def department_asset(department: str) -> dg.AssetsDefinition:
         )
         for key, kind in zip(STAGING_KEYS[department], kinds, strict=True)
     ]
-    check_specs = [dg.AssetCheckSpec(LEDGER_CHECK, asset=key, blocking=True)
-                   for key in STAGING_KEYS[department]]
+    check_specs = [
+        dg.AssetCheckSpec(LEDGER_CHECK, asset=key, blocking=True)
+        for key in STAGING_KEYS[department]
+    ]
 
     @dg.multi_asset(
-        name=f"ingest_{department}", specs=specs, check_specs=check_specs,
-        partitions_def=daily_partitions, can_subset=False,
+        name=f"ingest_{department}",
+        specs=specs,
+        check_specs=check_specs,
+        partitions_def=daily_partitions,
+        can_subset=False,
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: YuluWarehouse):
         day = partition_day(context)

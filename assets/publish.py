@@ -28,11 +28,17 @@ DESCRIPTIONS = {
 @dg.multi_asset(
     name="publish",
     specs=[
-        dg.AssetSpec(key, group_name="publish", kinds={"duckdb"}, deps=RECONCILE_KEYS,
-                     description=DESCRIPTIONS[".".join(key.path)])
+        dg.AssetSpec(
+            key,
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=RECONCILE_KEYS,
+            description=DESCRIPTIONS[".".join(key.path)],
+        )
         for key in PUBLISHED_KEYS
     ],
-    partitions_def=daily_partitions, can_subset=False,
+    partitions_def=daily_partitions,
+    can_subset=False,
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: YuluWarehouse):
     settings = warehouse.settings()
@@ -43,6 +49,9 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: YuluWareho
     for key in PUBLISHED_KEYS:
         yield dg.MaterializeResult(
             asset_key=key,
-            metadata={"rows": rows[".".join(key.path)], "as_of": str(newest),
-                      "path": dg.MetadataValue.path(str(settings.published_db))},
+            metadata={
+                "rows": rows[".".join(key.path)],
+                "as_of": str(newest),
+                "path": dg.MetadataValue.path(str(settings.published_db)),
+            },
         )

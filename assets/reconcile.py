@@ -22,11 +22,17 @@ DESCRIPTIONS = {
 @dg.multi_asset(
     name="reconcile",
     specs=[
-        dg.AssetSpec(key, group_name="reconcile", kinds={"duckdb"}, deps=CONFORM_KEYS,
-                     description=DESCRIPTIONS[key.path[-1]] + " Key: as_of and the row's key.")
+        dg.AssetSpec(
+            key,
+            group_name="reconcile",
+            kinds={"duckdb"},
+            deps=CONFORM_KEYS,
+            description=DESCRIPTIONS[key.path[-1]] + " Key: as_of and the row's key.",
+        )
         for key in RECONCILE_KEYS
     ],
-    partitions_def=daily_partitions, can_subset=False,
+    partitions_def=daily_partitions,
+    can_subset=False,
 )
 def reconcile(context: dg.AssetExecutionContext, warehouse: YuluWarehouse):
     day = partition_day(context)

@@ -34,7 +34,11 @@ def ledger_check_results(con: duckdb.DuckDBPyConnection, department: str, day: d
     for kind in KINDS_BY_DEPARTMENT[department]:
         bad = con.execute(ledger_imbalances_sql(kind.name), [day]).fetchall()
         yield dg.AssetCheckResult(
-            asset_key=staging_key(kind.name), check_name=LEDGER_CHECK, passed=not bad,
-            metadata={"files_out_of_balance": len(bad),
-                      "files": ", ".join(row[0] for row in bad) or "none"},
+            asset_key=staging_key(kind.name),
+            check_name=LEDGER_CHECK,
+            passed=not bad,
+            metadata={
+                "files_out_of_balance": len(bad),
+                "files": ", ".join(row[0] for row in bad) or "none",
+            },
         )

@@ -7,8 +7,8 @@ Validation runs on Polars, about ten times faster than on pandas for the same ch
 
 from __future__ import annotations
 
-import polars as pl
 import pandera.polars as pa
+import polars as pl
 from pandera.api.polars.types import PolarsData
 
 from pipelines.ingest import ids, kinds
@@ -24,9 +24,18 @@ def _codes(labels: dict) -> list:
 class IdentifiedRows(pa.DataFrameModel):
     """Columns every kind with a resident ID carries."""
 
-    id_number: str = pa.Field(nullable=True, str_matches=ID_18, description="18-character resident ID, join key; null unless valid")
-    id_status: str = pa.Field(isin=[ids.VALID, ids.UPGRADED, ids.MISSING, ids.TRUNCATED, ids.INVALID], description="what the ID cell held")
-    id_cleaned: str = pa.Field(nullable=True, description="the ID cell after NFKC and whitespace removal")
+    id_number: str = pa.Field(
+        nullable=True,
+        str_matches=ID_18,
+        description="18-character resident ID, join key; null unless valid",
+    )
+    id_status: str = pa.Field(
+        isin=[ids.VALID, ids.UPGRADED, ids.MISSING, ids.TRUNCATED, ids.INVALID],
+        description="what the ID cell held",
+    )
+    id_cleaned: str = pa.Field(
+        nullable=True, description="the ID cell after NFKC and whitespace removal"
+    )
     name: str = pa.Field(description="name, whitespace removed")
 
     class Config:
@@ -47,26 +56,48 @@ class RuralMembers(IdentifiedRows):
     county_name: str = pa.Field(description="county")
     township_name: str = pa.Field(description="township")
     village_name: str = pa.Field(description="administrative village")
-    village_code: str = pa.Field(nullable=True, str_matches=r"^\d{12}$", description="12-digit village code")
+    village_code: str = pa.Field(
+        nullable=True, str_matches=r"^\d{12}$", description="12-digit village code"
+    )
     natural_village: str = pa.Field(nullable=True, description="natural village")
     household_id: str = pa.Field(str_matches=DIGITS, description="household number")
     person_no: str = pa.Field(nullable=True, str_matches=DIGITS, description="person number")
-    relation_to_head: str = pa.Field(isin=_codes(kinds.RELATIONS), description="relation to the head")
+    relation_to_head: str = pa.Field(
+        isin=_codes(kinds.RELATIONS), description="relation to the head"
+    )
     gender: str = pa.Field(nullable=True, isin=_codes(kinds.GENDERS), description="gender")
     ethnicity: str = pa.Field(nullable=True, description="ethnic group")
     education_level: str = pa.Field(nullable=True, description="highest schooling")
     school_status: str = pa.Field(nullable=True, description="in-school status as printed")
     health: str = pa.Field(nullable=True, description="health")
     labour_skill: str = pa.Field(nullable=True, description="labour skill")
-    months_worked: int = pa.Field(nullable=True, ge=0, le=12, description="months worked away this year")
-    household_type: str = pa.Field(isin=_codes(kinds.HOUSEHOLD_TYPES), description="out_of_poverty or ordinary")
-    monitoring_category: str = pa.Field(nullable=True, isin=_codes(kinds.MONITORING_CATEGORIES), description="monitoring category, null if not monitored")
+    months_worked: int = pa.Field(
+        nullable=True, ge=0, le=12, description="months worked away this year"
+    )
+    household_type: str = pa.Field(
+        isin=_codes(kinds.HOUSEHOLD_TYPES), description="out_of_poverty or ordinary"
+    )
+    monitoring_category: str = pa.Field(
+        nullable=True,
+        isin=_codes(kinds.MONITORING_CATEGORIES),
+        description="monitoring category, null if not monitored",
+    )
     risk_types: pl.List(pl.Utf8) = pa.Field(nullable=True, description="risk types")
     risk_eliminated: bool = pa.Field(nullable=True, description="risk formally eliminated")
-    risk_identified_on: pl.Date = pa.Field(nullable=True, description="date the risk was identified")
-    risk_eliminated_on: pl.Date = pa.Field(nullable=True, description="date the risk was eliminated")
-    income_per_capita: float = pa.Field(nullable=True, ge=0, description="net income per person per year, yuan")
-    person_status: str = pa.Field(nullable=True, isin=_codes(kinds.PERSON_STATUSES), description="normal, deceased or moved_out; null means normal")
+    risk_identified_on: pl.Date = pa.Field(
+        nullable=True, description="date the risk was identified"
+    )
+    risk_eliminated_on: pl.Date = pa.Field(
+        nullable=True, description="date the risk was eliminated"
+    )
+    income_per_capita: float = pa.Field(
+        nullable=True, ge=0, description="net income per person per year, yuan"
+    )
+    person_status: str = pa.Field(
+        nullable=True,
+        isin=_codes(kinds.PERSON_STATUSES),
+        description="normal, deceased or moved_out; null means normal",
+    )
     phone: str = pa.Field(nullable=True, str_matches=DIGITS, description="phone number")
 
 
@@ -80,15 +111,21 @@ class RuralSubsidies(AttributedRows):
     grade: str = pa.Field(nullable=True, description="grade")
     amount: float = pa.Field(ge=0, description="amount, yuan")
     paid_on: pl.Date = pa.Field(nullable=True, description="payment date")
-    payment_status: str = pa.Field(isin=_codes(kinds.PAYMENT_STATUSES), description="paid, pending or returned")
+    payment_status: str = pa.Field(
+        isin=_codes(kinds.PAYMENT_STATUSES), description="paid, pending or returned"
+    )
 
 
 class RuralIntents(AttributedRows):
     """One person surveyed for the Rain and Dew Plan+ intent ledger."""
 
     household_id: str = pa.Field(str_matches=DIGITS, description="household number")
-    person_category: str = pa.Field(isin=_codes(kinds.INTENT_CATEGORIES), description="new-growth labourer or graduate")
-    graduation_year: int = pa.Field(nullable=True, ge=1990, le=2100, description="year of graduation")
+    person_category: str = pa.Field(
+        isin=_codes(kinds.INTENT_CATEGORIES), description="new-growth labourer or graduate"
+    )
+    graduation_year: int = pa.Field(
+        nullable=True, ge=1990, le=2100, description="year of graduation"
+    )
     intent: str = pa.Field(nullable=True, isin=_codes(kinds.INTENTS), description="stated intent")
     target: str = pa.Field(nullable=True, description="school or region aimed at")
     measures: str = pa.Field(nullable=True, description="support measures")
@@ -99,27 +136,39 @@ class RuralIntents(AttributedRows):
 class Enrollments(AttributedRows):
     """One student record of a vocational or technical school."""
 
-    household_id: str = pa.Field(nullable=True, str_matches=DIGITS, description="household number, if the school has it")
+    household_id: str = pa.Field(
+        nullable=True, str_matches=DIGITS, description="household number, if the school has it"
+    )
     school_name: str = pa.Field(description="school")
-    school_code: str = pa.Field(nullable=True, str_matches=r"^\d{10}$", description="10-digit school code")
+    school_code: str = pa.Field(
+        nullable=True, str_matches=r"^\d{10}$", description="10-digit school code"
+    )
     level: str = pa.Field(isin=_codes(kinds.LEVELS), description="level of study")
     major_name: str = pa.Field(nullable=True, description="major")
     major_code: str = pa.Field(nullable=True, str_matches=DIGITS, description="major code")
     enrolled_on: pl.Date = pa.Field(nullable=True, description="month of entry")
     program_years: int = pa.Field(nullable=True, ge=1, le=6, description="programme length, years")
     grade: str = pa.Field(nullable=True, description="grade")
-    enrollment_status: str = pa.Field(isin=_codes(kinds.ENROLLMENT_STATUSES), description="enrollment status")
+    enrollment_status: str = pa.Field(
+        isin=_codes(kinds.ENROLLMENT_STATUSES), description="enrollment status"
+    )
     graduated_on: pl.Date = pa.Field(nullable=True, description="month of graduation")
 
 
 class HrssEmployment(AttributedRows):
     """One person's employment registration."""
 
-    employment_status: str = pa.Field(isin=_codes(kinds.EMPLOYMENT_STATUSES), description="employment status")
-    employment_form: str = pa.Field(nullable=True, isin=_codes(kinds.EMPLOYMENT_FORMS), description="form of employment")
+    employment_status: str = pa.Field(
+        isin=_codes(kinds.EMPLOYMENT_STATUSES), description="employment status"
+    )
+    employment_form: str = pa.Field(
+        nullable=True, isin=_codes(kinds.EMPLOYMENT_FORMS), description="form of employment"
+    )
     employer: str = pa.Field(nullable=True, description="employer")
     credit_code: str = pa.Field(nullable=True, description="employer's unified social credit code")
-    employment_region: str = pa.Field(nullable=True, isin=_codes(kinds.EMPLOYMENT_REGIONS), description="where the job is")
+    employment_region: str = pa.Field(
+        nullable=True, isin=_codes(kinds.EMPLOYMENT_REGIONS), description="where the job is"
+    )
     employed_on: pl.Date = pa.Field(nullable=True, description="date employed")
     monthly_income: float = pa.Field(nullable=True, ge=0, description="monthly income, yuan")
     registered_on: pl.Date = pa.Field(nullable=True, description="registration date")

@@ -24,10 +24,18 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--households", type=int, default=3000)
     sample.add_argument("--days", type=int, default=3)
     sample.add_argument("--seed", type=int, default=20261130)
-    sample.add_argument("--divisions", type=Path, default=None,
-                        help="division codes CSV (default: 卢氏县 from data/reference)")
-    sample.add_argument("--start", type=_day, default=DEFAULT_START,
-                        help=f"first delivery day (default {DEFAULT_START})")
+    sample.add_argument(
+        "--divisions",
+        type=Path,
+        default=None,
+        help="division codes CSV (default: 卢氏县 from data/reference)",
+    )
+    sample.add_argument(
+        "--start",
+        type=_day,
+        default=DEFAULT_START,
+        help=f"first delivery day (default {DEFAULT_START})",
+    )
     run = commands.add_parser("run", help="process delivery days through Dagster")
     run.add_argument("--date", type=_day)
     run.add_argument("--from", dest="first", type=_day)
@@ -39,12 +47,21 @@ def _sample(args) -> int:
     from pipelines.sample.generate import generate
 
     settings = load_settings()
-    world, key = generate(settings.data_dir, settings.reference_dir, args.households, args.days,
-                          args.seed, args.divisions, args.start)
+    world, key = generate(
+        settings.data_dir,
+        settings.reference_dir,
+        args.households,
+        args.days,
+        args.seed,
+        args.divisions,
+        args.start,
+    )
     last = args.start + timedelta(days=args.days - 1)
-    print(f"sample county: {len(world.households):,} households, "
-          f"{sum(len(h.members) for h in world.households):,} members, {args.days} days "
-          f"({args.start} to {last})")
+    print(
+        f"sample county: {len(world.households):,} households, "
+        f"{sum(len(h.members) for h in world.households):,} members, {args.days} days "
+        f"({args.start} to {last})"
+    )
     print(f"inbox: {settings.inbox_dir}")
     print(f"answer key: {key} ({len(world.cases)} injected cases)")
     return 0
@@ -75,7 +92,9 @@ def _run(args) -> int:
         for day in progress:
             progress.set_postfix_str(day.isoformat())
             result = job.execute_in_process(
-                partition_key=day.isoformat(), instance=instance, raise_on_error=False,
+                partition_key=day.isoformat(),
+                instance=instance,
+                raise_on_error=False,
                 tags={"yulu/launched_by": "cli"},
                 # the run's full event log is in the instance; the terminal shows progress
                 run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},

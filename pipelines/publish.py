@@ -29,8 +29,7 @@ def published_tables_sql(latest: date) -> dict[str, str]:
     """Published table → the query over the working database that fills it."""
     day = latest.isoformat()
     tables = {
-        f"mart.{t}": f"select * from reconcile.{t} where as_of = date '{day}'"
-        for t in LIST_TABLES
+        f"mart.{t}": f"select * from reconcile.{t} where as_of = date '{day}'" for t in LIST_TABLES
     }
     tables["mart.discrepancies"] = f"""
         select case_id, arg_max(rule_code, as_of) as rule_code,

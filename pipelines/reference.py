@@ -15,8 +15,9 @@ REFERENCE_TABLES = {
 }
 
 
-def load_reference(con: duckdb.DuckDBPyConnection, reference_dir: Path,
-                   divisions: Path | None = None) -> None:
+def load_reference(
+    con: duckdb.DuckDBPyConnection, reference_dir: Path, divisions: Path | None = None
+) -> None:
     """Replace every `ref` table from its CSV; codes stay text (all_varchar), others are cast."""
     for table, (file_name, casts) in REFERENCE_TABLES.items():
         path = divisions if table == "divisions" and divisions else reference_dir / file_name

@@ -12,7 +12,8 @@ def summary_lines(published: Path) -> list[str]:
     try:
         tables = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_catalog = current_database() order by 1").fetchall()
+            "where table_catalog = current_database() order by 1"
+        ).fetchall()
         as_of = con.execute("select max(as_of) from mart.discrepancies").fetchone()[0]
         lines = [f"warehouse: {published}", f"as of: {as_of}", "", "rows per table:"]
         for (table,) in tables:
@@ -21,17 +22,22 @@ def summary_lines(published: Path) -> list[str]:
         lines += ["", "open cases per rule (mart.discrepancies):"]
         for code, severity, cases in con.execute(
             "select rule_code, any_value(severity), count(*) from mart.discrepancies "
-            "where status = 'open' group by rule_code order by rule_code").fetchall():
+            "where status = 'open' group by rule_code order by rule_code"
+        ).fetchall():
             lines.append(f"  {code:<10}{severity:<9}{cases:>6}")
         resolved = con.execute(
-            "select count(*) from mart.discrepancies where status = 'resolved'").fetchone()[0]
+            "select count(*) from mart.discrepancies where status = 'resolved'"
+        ).fetchone()[0]
         lines.append(f"  resolved since first seen: {resolved}")
         lines += ["", "files by status (audit.files):"]
         for status, files, read, staged, quarantined in con.execute(
             "select status, count(*), sum(rows_read), sum(rows_staged), sum(rows_quarantined) "
-            "from audit.files group by status order by status").fetchall():
-            lines.append(f"  {status:<10}{files:>4} files  {read or 0:>8,} read  "
-                         f"{staged or 0:>8,} staged  {quarantined or 0:>6,} quarantined")
+            "from audit.files group by status order by status"
+        ).fetchall():
+            lines.append(
+                f"  {status:<10}{files:>4} files  {read or 0:>8,} read  "
+                f"{staged or 0:>8,} staged  {quarantined or 0:>6,} quarantined"
+            )
         return lines
     finally:
         con.close()

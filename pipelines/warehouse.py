@@ -12,16 +12,40 @@ from pipelines.ingest.kinds import KINDS, Kind
 from pipelines.settings import Settings
 
 SQL_TYPES = {
-    "text": "varchar", "name": "varchar", "code": "varchar", "ident": "varchar",
+    "text": "varchar",
+    "name": "varchar",
+    "code": "varchar",
+    "ident": "varchar",
     "id": "varchar",
-    "date": "date", "month": "date", "amount": "double", "int": "integer",
-    "enum": "varchar", "bool": "boolean", "enum_list": "varchar[]", "term": "varchar",
+    "date": "date",
+    "month": "date",
+    "amount": "double",
+    "int": "integer",
+    "enum": "varchar",
+    "bool": "boolean",
+    "enum_list": "varchar[]",
+    "term": "varchar",
 }
 # Raw text is kept beside every value a normaliser may have changed.
-RAW_KEPT = {"code", "ident", "id", "date", "month", "amount", "int", "enum", "enum_list", "bool", "term"}
+RAW_KEPT = {
+    "code",
+    "ident",
+    "id",
+    "date",
+    "month",
+    "amount",
+    "int",
+    "enum",
+    "enum_list",
+    "bool",
+    "term",
+}
 ROW_META = (
-    ("delivery_date", "date"), ("department", "varchar"), ("file_sha256", "varchar"),
-    ("sheet", "varchar"), ("source_row", "integer"),
+    ("delivery_date", "date"),
+    ("department", "varchar"),
+    ("file_sha256", "varchar"),
+    ("sheet", "varchar"),
+    ("source_row", "integer"),
 )
 
 
@@ -43,16 +67,30 @@ def _create_table_sql(table: str, columns: list[tuple[str, str]]) -> str:
 
 
 AUDIT_FILES = [
-    ("file_sha256", "varchar"), ("file_name", "varchar"), ("department", "varchar"),
-    ("kind", "varchar"), ("delivery_date", "date"), ("encoding", "varchar"),
-    ("file_format", "varchar"), ("sheet", "varchar"), ("rows_read", "integer"),
-    ("rows_staged", "integer"), ("rows_quarantined", "integer"), ("status", "varchar"),
-    ("detail", "varchar"), ("unknown_columns", "varchar[]"),
+    ("file_sha256", "varchar"),
+    ("file_name", "varchar"),
+    ("department", "varchar"),
+    ("kind", "varchar"),
+    ("delivery_date", "date"),
+    ("encoding", "varchar"),
+    ("file_format", "varchar"),
+    ("sheet", "varchar"),
+    ("rows_read", "integer"),
+    ("rows_staged", "integer"),
+    ("rows_quarantined", "integer"),
+    ("status", "varchar"),
+    ("detail", "varchar"),
+    ("unknown_columns", "varchar[]"),
 ]
 AUDIT_REJECTED = [
-    ("delivery_date", "date"), ("department", "varchar"), ("file_sha256", "varchar"),
-    ("sheet", "varchar"), ("source_row", "integer"), ("reason_code", "varchar"),
-    ("reason", "varchar"), ("raw", "varchar"),
+    ("delivery_date", "date"),
+    ("department", "varchar"),
+    ("file_sha256", "varchar"),
+    ("sheet", "varchar"),
+    ("source_row", "integer"),
+    ("reason_code", "varchar"),
+    ("reason", "varchar"),
+    ("raw", "varchar"),
 ]
 
 

@@ -44,5 +44,7 @@ def published(data_dir: Path) -> duckdb.DuckDBPyConnection:
 
 def read_answer_key(path: Path) -> set[tuple[str, str, str, str]]:
     with path.open(encoding="utf-8") as f:
-        return {(r["as_of"], r["rule_code"], r["household_id"], r["id_number"])
-                for r in csv.DictReader(f)}
+        return {
+            (r["as_of"], r["rule_code"], r["household_id"], r["id_number"])
+            for r in csv.DictReader(f)
+        }

@@ -15,9 +15,21 @@ BEIJING = ZoneInfo("Asia/Shanghai")
 def test_every_stage_and_every_published_table_is_an_asset():
     keys = {k.to_user_string() for k in defs.resolve_all_asset_keys()}
     assert {k.split("/")[0] for k in keys} == {
-        "staging", "conform", "reconcile", "mart", "history", "audit"}
-    assert {"mart/households", "mart/discrepancies", "history/discrepancies",
-            "audit/files", "audit/rejected_rows", "staging/rural_members"} <= keys
+        "staging",
+        "conform",
+        "reconcile",
+        "mart",
+        "history",
+        "audit",
+    }
+    assert {
+        "mart/households",
+        "mart/discrepancies",
+        "history/discrepancies",
+        "audit/files",
+        "audit/rejected_rows",
+        "staging/rural_members",
+    } <= keys
 
 
 def test_assets_are_daily_partitioned_in_beijing_time():
@@ -29,7 +41,8 @@ def test_assets_are_daily_partitioned_in_beijing_time():
 
 def _scheduled_day(when: datetime) -> str:
     context = dg.build_schedule_context(
-        scheduled_execution_time=when, repository_def=defs.get_repository_def())
+        scheduled_execution_time=when, repository_def=defs.get_repository_def()
+    )
     [request] = list(daily_schedule.evaluate_tick(context).run_requests)
     return request.partition_key
 

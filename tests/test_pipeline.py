@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import day_range, published, read_answer_key, run_days
+
 from pipelines.sample.generate import DEFAULT_START, generate
 from pipelines.settings import load_settings
 
@@ -34,8 +34,20 @@ CONTRACT = {
     "rows_read, rows_staged, rows_quarantined, status, detail",
     "audit.rejected_rows": "file_sha256, sheet, source_row, reason_code, reason, raw",
 }
-RULES_OF_THIS_ISSUE = {"ID-01", "ID-05", "ID-07", "DUP-01", "HH-04", "YL-01", "YL-02", "YL-03",
-                       "YL-04", "YL-05", "EMP-01", "LINK-02"}
+RULES_OF_THIS_ISSUE = {
+    "ID-01",
+    "ID-05",
+    "ID-07",
+    "DUP-01",
+    "HH-04",
+    "YL-01",
+    "YL-02",
+    "YL-03",
+    "YL-04",
+    "YL-05",
+    "EMP-01",
+    "LINK-02",
+}
 
 
 def sample(data_dir: Path, **kw) -> tuple[list, Path]:
@@ -48,7 +60,8 @@ def found(data_dir: Path) -> set[tuple[str, str, str, str]]:
     with published(data_dir) as con:
         rows = con.execute(
             "select as_of::varchar, rule_code, coalesce(household_id, ''), "
-            "coalesce(id_number, '') from history.discrepancies").fetchall()
+            "coalesce(id_number, '') from history.discrepancies"
+        ).fetchall()
     return set(rows)
 
 
@@ -70,14 +83,18 @@ def test_default_sample_matches_its_answer_key_and_publishes_the_contract(data_d
     with published(data_dir) as con:
         for table, columns in CONTRACT.items():
             schema, name = table.split(".")
-            have = {c for (c,) in con.execute(
-                "select column_name from information_schema.columns "
-                "where table_schema = ? and table_name = ?", [schema, name]).fetchall()}
+            have = {
+                c
+                for (c,) in con.execute(
+                    "select column_name from information_schema.columns "
+                    "where table_schema = ? and table_name = ?",
+                    [schema, name],
+                ).fetchall()
+            }
             assert {c.strip() for c in columns.split(",")} <= have, table
             if schema == "mart":
                 assert con.execute(f"select count(*) from {table}").fetchone()[0] > 0, table
-        assert con.execute("select distinct as_of from mart.households").fetchall() == [
-            (days[-1],)]
+        assert con.execute("select distinct as_of from mart.households").fetchall() == [(days[-1],)]
 
 
 @pytest.mark.slow
@@ -90,9 +107,13 @@ def test_other_seeds_and_sizes_match_their_answer_keys(data_dir, seed, household
 
 def _snapshot(data_dir: Path) -> dict[str, list]:
     with published(data_dir) as con:
-        tables = [t for (t,) in con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_schema in ('mart', 'history') order by 1").fetchall()]
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where table_schema in ('mart', 'history') order by 1"
+            ).fetchall()
+        ]
         return {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables}
 
 

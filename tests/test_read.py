@@ -7,8 +7,8 @@ from datetime import date
 
 import openpyxl
 import pytest
-
 from builders import HEADERS, csv_text, enrollment, member, payment, person_id
+
 from pipelines.ingest.read import FileRejected, read_file
 from pipelines.ingest.stage import ingest_delivery
 from pipelines.settings import load_settings
@@ -21,8 +21,13 @@ STUDENT = person_id("20090301", 21)
 def test_gb18030_names_round_trip_exactly(tmp_path):
     name = "王𠮷䶮"  # Extension B and A: not in GBK
     path = tmp_path / "学籍.csv"
-    path.write_bytes(csv_text("education_enrollments", [enrollment(name, STUDENT)],
-                              title="职业院校学籍信息（截至2026年11月30日）").encode("gb18030"))
+    path.write_bytes(
+        csv_text(
+            "education_enrollments",
+            [enrollment(name, STUDENT)],
+            title="职业院校学籍信息（截至2026年11月30日）",
+        ).encode("gb18030")
+    )
     read = read_file(path, "education")
     assert read.encoding == "gb18030"
     assert read.extract.kind.name == "education_enrollments"
@@ -41,15 +46,26 @@ def test_utf8_bom_gbk_and_utf16(tmp_path):
 
 
 def test_header_variants_with_invisible_characters(tmp_path):
-    header = ",".join(["\ufeff学期", " 户编号\u200b", "学生姓名", "身份证号", "就读学校", "学历层次",
-                       "年级", "补助金额(元)", "发放日期", "发放状态\u00a0"])
+    header = ",".join(
+        [
+            "\ufeff学期",
+            " 户编号\u200b",
+            "学生姓名",
+            "身份证号",
+            "就读学校",
+            "学历层次",
+            "年级",
+            "补助金额(元)",
+            "发放日期",
+            "发放状态\u00a0",
+        ]
+    )
     row = "2026秋,0001,李四," + STUDENT + ",学校,中职,2025级,1500,2026-10-01,已发放"
     path = tmp_path / "x.csv"
     path.write_text(header + "\n" + row + "\n", encoding="utf-8")
     extract = read_file(path, "rural").extract
     assert extract.kind.name == "rural_subsidies"
-    assert sorted(extract.columns.values()) == sorted(
-        f.name for f in extract.kind.fields)
+    assert sorted(extract.columns.values()) == sorted(f.name for f in extract.kind.fields)
 
 
 def test_missing_required_column_names_file_missing_and_found(tmp_path):
@@ -88,10 +104,14 @@ def _two_level_members(path, rows):
 def test_xlsx_title_row_two_level_header_totals_and_excel_row_numbers(data_dir):
     folder = data_dir / "inbox" / DAY.isoformat() / "rural"
     folder.mkdir(parents=True)
-    rows = [member("4112241000010001", 1, "张三", person_id("19700101", 11)),
-            member("4112241000010001", 2, "张小明", STUDENT, "之子"),
-            {**member("4112241000010001", 3, "张某", person_id("19720101", 12), "配偶"),
-             "与户主关系": "表亲"}]
+    rows = [
+        member("4112241000010001", 1, "张三", person_id("19700101", 11)),
+        member("4112241000010001", 2, "张小明", STUDENT, "之子"),
+        {
+            **member("4112241000010001", 3, "张某", person_id("19720101", 12), "配偶"),
+            "与户主关系": "表亲",
+        },
+    ]
     _two_level_members(folder / "成员.xlsx", rows)
     settings = load_settings()
     with working_db(settings) as con:
@@ -120,9 +140,11 @@ def test_rows_with_too_many_fields_and_missing_ids_are_quarantined_with_line_num
     with working_db(settings) as con:
         [outcome] = ingest_delivery(con, settings.inbox_dir, "rural", DAY)
         rejected = con.execute(
-            "select source_row, reason_code from audit.rejected_rows order by 1").fetchall()
+            "select source_row, reason_code from audit.rejected_rows order by 1"
+        ).fetchall()
         ledger = con.execute(
-            "select rows_read, rows_staged, rows_quarantined, encoding from audit.files").fetchone()
+            "select rows_read, rows_staged, rows_quarantined, encoding from audit.files"
+        ).fetchone()
     assert rejected == [(3, "ID_MISSING"), (4, "FIELD_COUNT")]
     assert ledger == (3, 1, 2, "utf-8-sig")
     assert outcome.status == "staged"
@@ -131,14 +153,15 @@ def test_rows_with_too_many_fields_and_missing_ids_are_quarantined_with_line_num
 def test_a_rejected_file_is_in_the_ledger_and_stages_nothing(data_dir):
     folder = data_dir / "inbox" / DAY.isoformat() / "rural"
     folder.mkdir(parents=True)
-    (folder / "乱码.csv").write_bytes(b"\xff\xfe\x00" + "学期".encode("utf-8") + b"\x81")
+    (folder / "乱码.csv").write_bytes(b"\xff\xfe\x00" + "学期".encode() + b"\x81")
     (folder / "~$成员.xlsx").write_bytes(b"lock")
     (folder / "empty.csv").write_bytes(b"")
     settings = load_settings()
     with working_db(settings) as con:
         ingest_delivery(con, settings.inbox_dir, "rural", DAY)
         files = con.execute(
-            "select file_name, status, detail from audit.files order by file_name").fetchall()
+            "select file_name, status, detail from audit.files order by file_name"
+        ).fetchall()
         staged = con.execute("select count(*) from staging.rural_members").fetchone()[0]
     statuses = {name: status for name, status, _ in files}
     assert statuses == {"empty.csv": "rejected", "~$成员.xlsx": "skipped", "乱码.csv": "rejected"}

@@ -16,8 +16,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from conftest import day_range, published, run_days
+
 from pipelines.sample.generate import DEFAULT_START, generate
 from pipelines.settings import REPO_ROOT, load_settings
 
@@ -48,8 +48,9 @@ def _free_port() -> int:
 
 def _graphql(port: int, query: str, variables: dict | None = None) -> dict:
     body = json.dumps({"query": query, "variables": variables or {}}).encode()
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/graphql", data=body,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/graphql", data=body, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=30) as response:
         return json.loads(response.read())["data"]
 
@@ -69,9 +70,13 @@ def _wait_until_up(port: int, process: subprocess.Popen, seconds: float = 120) -
 
 def _tables(path: Path) -> dict[str, list]:
     with published(path) as con:
-        names = [t for (t,) in con.execute(
-            "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_schema in ('mart', 'history') order by 1").fetchall()]
+        names = [
+            t
+            for (t,) in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where table_schema in ('mart', 'history') order by 1"
+            ).fetchall()
+        ]
         return {t: con.execute(f"select * from {t} order by all").fetchall() for t in names}
 
 
@@ -92,20 +97,34 @@ def test_backfill_from_the_ui_matches_a_day_by_day_run(data_dir, tmp_path, monke
     log_path = tmp_path / "dagster-dev.log"
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "dagster"), "dev", "-h", "127.0.0.1", "-p", str(port),
-         "-m", "pipelines.definitions"],
-        cwd=tmp_path, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        [
+            str(Path(sys.executable).parent / "dagster"),
+            "dev",
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "-m",
+            "pipelines.definitions",
+        ],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     try:
         _wait_until_up(port, process)
         keys = [n["assetKey"] for n in _graphql(port, ASSETS)["assetNodes"]]
-        launched = _graphql(port, LAUNCH, {"params": {
-            "assetSelection": keys, "partitionNames": days}})["launchPartitionBackfill"]
+        launched = _graphql(
+            port, LAUNCH, {"params": {"assetSelection": keys, "partitionNames": days}}
+        )["launchPartitionBackfill"]
         assert launched["__typename"] == "LaunchBackfillSuccess", launched
         deadline = time.monotonic() + 600
         while time.monotonic() < deadline:
             backfill = _graphql(port, STATUS, {"id": launched["backfillId"]})[
-                "partitionBackfillOrError"]
+                "partitionBackfillOrError"
+            ]
             if backfill["status"] not in ("REQUESTED", "IN_PROGRESS"):
                 break
             time.sleep(2)

@@ -37,13 +37,22 @@ def test_excel_serials_only_from_excel():
 
 
 def test_months():
-    values, bad = norm(["2023.09", "2023年9月", "202309", "2023-09"], ENROLLMENTS.field("enrolled_on"))
+    values, bad = norm(
+        ["2023.09", "2023年9月", "202309", "2023-09"], ENROLLMENTS.field("enrolled_on")
+    )
     assert values == [date(2023, 9, 1)] * 4 and not any(bad)
 
 
 def test_terms():
     values, bad = norm(
-        ["2024年秋季", "2024秋", "2024-2025学年第一学期", "2024-2025学年第二学期", "2025春", "秋季"],
+        [
+            "2024年秋季",
+            "2024秋",
+            "2024-2025学年第一学期",
+            "2024-2025学年第二学期",
+            "2025春",
+            "秋季",
+        ],
         SUBSIDIES.field("term"),
     )
     assert values == ["2024-autumn"] * 3 + ["2025-spring"] * 2 + [None]
@@ -51,8 +60,9 @@ def test_terms():
 
 
 def test_amounts():
-    values, bad = norm(["1500", "1,500.00", "1500元", "１５００", "一千五", "-1", ""],
-                       SUBSIDIES.field("amount"))
+    values, bad = norm(
+        ["1500", "1,500.00", "1500元", "１５００", "一千五", "-1", ""], SUBSIDIES.field("amount")
+    )
     assert values == [1500.0] * 4 + [None, None, None]
     assert bad == [False] * 4 + [True, True, False]
 
@@ -64,10 +74,14 @@ def test_labels_and_blank_meaning():
 
 
 def test_risk_types_with_every_separator():
-    values, bad = norm(["因病、因学", "因学;因病", "因病，因残", "因病,外星"],
-                       MEMBERS.field("risk_types"))
-    assert values[:3] == [["illness", "schooling"], ["illness", "schooling"],
-                          ["disability", "illness"]]
+    values, bad = norm(
+        ["因病、因学", "因学;因病", "因病，因残", "因病,外星"], MEMBERS.field("risk_types")
+    )
+    assert values[:3] == [
+        ["illness", "schooling"],
+        ["illness", "schooling"],
+        ["disability", "illness"],
+    ]
     assert values[3] is None and bad == [False, False, False, True]
 
 

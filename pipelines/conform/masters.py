@@ -62,8 +62,12 @@ def register_sql(as_of: date) -> str:
 
 
 SOURCES = (  # (conformed table, the department it comes from or the column naming it)
-    ("members", "'rural'"), ("subsidies", "'rural'"), ("intents", "'rural'"),
-    ("enrollments", "department"), ("employment", "'hrss'"), ("training", "'hrss'"),
+    ("members", "'rural'"),
+    ("subsidies", "'rural'"),
+    ("intents", "'rural'"),
+    ("enrollments", "department"),
+    ("employment", "'hrss'"),
+    ("training", "'hrss'"),
 )
 
 
@@ -102,7 +106,8 @@ def persons_sql(as_of: date) -> str:
         others as (
             select k.id_number, min(k.department) as department
             from known as k
-            where k.id_number not in (select id_number from from_register where id_number is not null)
+            where k.id_number not in (
+                select id_number from from_register where id_number is not null)
             group by k.id_number
         ),
         other_names as (

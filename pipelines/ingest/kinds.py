@@ -9,8 +9,15 @@ from dataclasses import dataclass, field
 
 # Chinese labels → glossary codes (DESIGN §2). A label not listed is quarantined, not guessed.
 RELATIONS = {
-    "户主": "head", "配偶": "spouse", "之子": "son", "之女": "daughter", "之孙子": "grandson",
-    "之孙女": "granddaughter", "之父": "father", "之母": "mother", "其他": "other",
+    "户主": "head",
+    "配偶": "spouse",
+    "之子": "son",
+    "之女": "daughter",
+    "之孙子": "grandson",
+    "之孙女": "granddaughter",
+    "之父": "father",
+    "之母": "mother",
+    "其他": "other",
 }
 GENDERS = {"男": "male", "女": "female"}
 HOUSEHOLD_TYPES = {"脱贫户": "out_of_poverty", "一般农户": "ordinary"}
@@ -20,33 +27,61 @@ MONITORING_CATEGORIES = {
     "突发严重困难户": "sudden_hardship",
 }
 RISK_TYPES = {
-    "因病": "illness", "因残": "disability", "因学": "schooling", "因灾": "disaster",
-    "因意外事故": "accident", "因务工就业不稳": "employment", "因产业项目失败": "industry",
-    "缺劳动力": "labour_shortage", "住房安全": "housing", "饮水安全": "drinking_water",
+    "因病": "illness",
+    "因残": "disability",
+    "因学": "schooling",
+    "因灾": "disaster",
+    "因意外事故": "accident",
+    "因务工就业不稳": "employment",
+    "因产业项目失败": "industry",
+    "缺劳动力": "labour_shortage",
+    "住房安全": "housing",
+    "饮水安全": "drinking_water",
     "其他": "other",
 }
 YES_NO = {"是": True, "否": False}
 PERSON_STATUSES = {"正常": "normal", "死亡": "deceased", "迁出": "moved_out"}
 PAYMENT_STATUSES = {"已发放": "paid", "待发放": "pending", "退回": "returned"}
 LEVELS = {
-    "中职": "secondary_vocational", "高职": "higher_vocational", "大专": "higher_vocational",
-    "高职/大专": "higher_vocational", "五年制高职": "five_year", "技工": "technical",
-    "技工院校": "technical", "技师": "technical", "技师学院": "technical",
+    "中职": "secondary_vocational",
+    "高职": "higher_vocational",
+    "大专": "higher_vocational",
+    "高职/大专": "higher_vocational",
+    "五年制高职": "five_year",
+    "技工": "technical",
+    "技工院校": "technical",
+    "技师": "technical",
+    "技师学院": "technical",
 }
 ENROLLMENT_STATUSES = {
-    "在籍": "enrolled", "休学": "suspended", "退学": "withdrawn", "转出": "transferred_out",
+    "在籍": "enrolled",
+    "休学": "suspended",
+    "退学": "withdrawn",
+    "转出": "transferred_out",
     "毕业": "graduated",
 }
 INTENT_CATEGORIES = {
-    "新成长劳动力": "new_growth", "当年毕业生": "graduate_current", "往届毕业生": "graduate_earlier",
+    "新成长劳动力": "new_growth",
+    "当年毕业生": "graduate_current",
+    "往届毕业生": "graduate_earlier",
 }
 INTENTS = {
-    "就读职业院校": "vocational_school", "升学": "further_study", "就业": "employment",
-    "创业": "entrepreneurship", "参军": "military", "暂无意愿": "none",
+    "就读职业院校": "vocational_school",
+    "升学": "further_study",
+    "就业": "employment",
+    "创业": "entrepreneurship",
+    "参军": "military",
+    "暂无意愿": "none",
 }
-EMPLOYMENT_STATUSES = {"已就业": "employed", "失业登记": "registered_unemployed", "未就业": "not_employed"}
+EMPLOYMENT_STATUSES = {
+    "已就业": "employed",
+    "失业登记": "registered_unemployed",
+    "未就业": "not_employed",
+}
 EMPLOYMENT_FORMS = {
-    "单位就业": "employer", "灵活就业": "flexible", "自主创业": "self_employed",
+    "单位就业": "employer",
+    "灵活就业": "flexible",
+    "自主创业": "self_employed",
     "公益性岗位": "public_welfare_post",
 }
 EMPLOYMENT_REGIONS = {"县内": "in_county", "省内县外": "in_province", "省外": "out_of_province"}
@@ -118,7 +153,9 @@ KINDS: dict[str, Kind] = {
     k.name: k
     for k in (
         Kind(
-            "rural_members", "rural", "家庭成员信息",
+            "rural_members",
+            "rural",
+            "家庭成员信息",
             (
                 Field("county_name", ("县(市、区、旗)", "县(市、区)", "县")),
                 Field("township_name", ("乡(镇)", "乡镇")),
@@ -138,21 +175,30 @@ KINDS: dict[str, Kind] = {
                 Field("labour_skill", ("劳动技能",)),
                 Field("months_worked", ("务工时间(月)",), "int"),
                 Field("household_type", ("户类型",), "enum", labels=HOUSEHOLD_TYPES),
-                Field("monitoring_category", ("监测对象类别",), "enum",
-                      labels=MONITORING_CATEGORIES),
+                Field(
+                    "monitoring_category", ("监测对象类别",), "enum", labels=MONITORING_CATEGORIES
+                ),
                 Field("risk_types", ("风险类型",), "enum_list", labels=RISK_TYPES),
                 Field("risk_eliminated", ("风险是否消除",), "bool", labels=YES_NO),
                 Field("risk_identified_on", ("风险识别时间",), "date"),
                 Field("risk_eliminated_on", ("风险消除时间",), "date"),
                 Field("income_per_capita", ("家庭人均纯收入(元)", "人均纯收入(元)"), "amount"),
-                Field("person_status", ("人员状态",), "enum", required=False,
-                      labels=PERSON_STATUSES, blank_means="normal"),
+                Field(
+                    "person_status",
+                    ("人员状态",),
+                    "enum",
+                    required=False,
+                    labels=PERSON_STATUSES,
+                    blank_means="normal",
+                ),
                 Field("phone", ("联系电话",), "code", required=False),
             ),
             record_key=("household_id", "id_number"),
         ),
         Kind(
-            "rural_subsidies", "rural", "雨露计划补助发放明细",
+            "rural_subsidies",
+            "rural",
+            "雨露计划补助发放明细",
             (
                 Field("term", ("学期",), "term"),
                 Field("household_id", ("户编号",), "code"),
@@ -169,7 +215,9 @@ KINDS: dict[str, Kind] = {
             record_key=(),
         ),
         Kind(
-            "rural_intents", "rural", "雨露计划+意愿台账",
+            "rural_intents",
+            "rural",
+            "雨露计划+意愿台账",
             (
                 Field("household_id", ("户编号",), "code"),
                 Field("name", ("姓名",), "name"),
@@ -185,15 +233,23 @@ KINDS: dict[str, Kind] = {
             record_key=("id_number",),
         ),
         Kind(
-            "education_enrollments", "education", "职业院校学籍信息", _ENROLLMENT_FIELDS,
+            "education_enrollments",
+            "education",
+            "职业院校学籍信息",
+            _ENROLLMENT_FIELDS,
             record_key=("id_number", "school_code"),
         ),
         Kind(
-            "hrss_technical_enrollments", "hrss", "技工院校学籍", _ENROLLMENT_FIELDS,
+            "hrss_technical_enrollments",
+            "hrss",
+            "技工院校学籍",
+            _ENROLLMENT_FIELDS,
             record_key=("id_number", "school_code"),
         ),
         Kind(
-            "hrss_employment", "hrss", "就业登记信息",
+            "hrss_employment",
+            "hrss",
+            "就业登记信息",
             (
                 Field("name", ("姓名",), "name"),
                 _id("id_number", "公民身份号码", "身份证号码", "身份证号", "证件号码"),
@@ -209,7 +265,9 @@ KINDS: dict[str, Kind] = {
             record_key=("id_number",),
         ),
         Kind(
-            "hrss_training", "hrss", "职业技能培训",
+            "hrss_training",
+            "hrss",
+            "职业技能培训",
             (
                 Field("name", ("姓名",), "name"),
                 _id("id_number", "身份证号码", "身份证号", "公民身份号码", "证件号码"),
@@ -255,7 +313,8 @@ def closest_kind(department: str, header_cells: list[str]) -> tuple[Kind | None,
     for kind in KINDS_BY_DEPARTMENT[department]:
         score = len(keys & set(kind.header_map))
         missing = [
-            f.headers[0] for f in kind.fields
+            f.headers[0]
+            for f in kind.fields
             if f.required and not keys & {header_key(h) for h in f.headers}
         ]
         if score > best[2]:

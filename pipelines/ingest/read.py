@@ -165,10 +165,15 @@ def find_extract(
     header_idx, kind, columns, headers = best
     width = len(headers)
     extract = Extract(
-        kind, sheet, tuple(grid[i][0] for i in header_idx), columns,
-        [h.strip() for h in headers], [], from_excel=from_excel,
+        kind,
+        sheet,
+        tuple(grid[i][0] for i in header_idx),
+        columns,
+        [h.strip() for h in headers],
+        [],
+        from_excel=from_excel,
     )
-    for row_no, cells in grid[header_idx[-1] + 1:]:
+    for row_no, cells in grid[header_idx[-1] + 1 :]:
         if _blank(cells):
             continue
         if _is_totals(cells):

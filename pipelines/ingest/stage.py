@@ -45,9 +45,20 @@ class FileOutcome:
 
     def ledger_row(self, department: str, delivery: date) -> list:
         return [
-            self.file_sha256, self.file_name, department, self.kind, delivery, self.encoding,
-            self.file_format, self.sheet, self.rows_read, self.rows_staged,
-            self.rows_quarantined, self.status, self.detail, list(self.unknown_columns),
+            self.file_sha256,
+            self.file_name,
+            department,
+            self.kind,
+            delivery,
+            self.encoding,
+            self.file_format,
+            self.sheet,
+            self.rows_read,
+            self.rows_staged,
+            self.rows_quarantined,
+            self.status,
+            self.detail,
+            list(self.unknown_columns),
         ]
 
 
@@ -84,7 +95,9 @@ def _normalise(extract: Extract, raw: pl.DataFrame, delivery: date):
         value, bad = normalise_column(raw[f.name], f, extract.from_excel)
         columns[f.name] = value.alias(f.name)
         for row in bad.arg_true().to_list():
-            reasons.setdefault(row, []).append(("BAD_VALUE", f"列「{_header(extract, f)}」的值无法识别"))
+            reasons.setdefault(row, []).append(
+                ("BAD_VALUE", f"列「{_header(extract, f)}」的值无法识别")
+            )
     schema = SCHEMAS[extract.kind.name]
     order = list(schema.to_schema().columns)
     return pl.DataFrame([columns[c] for c in order]), reasons
@@ -132,8 +145,9 @@ def _staged_frame(extract: Extract, raw: pl.DataFrame, frame: pl.DataFrame, keep
     return full.filter(keep)
 
 
-def stage_file(con: duckdb.DuckDBPyConnection, path: Path, department: str, delivery: date,
-               seen: set[str]) -> FileOutcome:
+def stage_file(
+    con: duckdb.DuckDBPyConnection, path: Path, department: str, delivery: date, seen: set[str]
+) -> FileOutcome:
     skip = _skip_reason(path)
     if skip:
         return FileOutcome(path.name, None, None, "skipped", detail=skip)
@@ -143,8 +157,13 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, department: str, deli
         sha = _sha_or_none(path)
         return FileOutcome(path.name, sha, None, "rejected", detail=f"{path.name}：{rejected}")
     if read.sha256 in seen:
-        return FileOutcome(path.name, read.sha256, read.extract.kind.name, "duplicate",
-                           detail="与同日已收文件内容相同，未重复入库")
+        return FileOutcome(
+            path.name,
+            read.sha256,
+            read.extract.kind.name,
+            "duplicate",
+            detail="与同日已收文件内容相同，未重复入库",
+        )
     seen.add(read.sha256)
     extract = read.extract
     raw = _raw_frame(extract)
@@ -157,11 +176,17 @@ def stage_file(con: duckdb.DuckDBPyConnection, path: Path, department: str, deli
     _insert_rejected(con, rejected, read, extract.sheet, department, delivery)
     unknown = tuple(extract.unknown_columns)
     return FileOutcome(
-        path.name, read.sha256, extract.kind.name, "staged",
+        path.name,
+        read.sha256,
+        extract.kind.name,
+        "staged",
         rows_read=len(extract.rows) + len(extract.bad_rows),
-        rows_staged=staged.height, rows_quarantined=len(rejected),
+        rows_staged=staged.height,
+        rows_quarantined=len(rejected),
         detail=("未识别的列已忽略：" + "、".join(unknown)) if unknown else "",
-        encoding=read.encoding, file_format=read.file_format, sheet=extract.sheet,
+        encoding=read.encoding,
+        file_format=read.file_format,
+        sheet=extract.sheet,
         unknown_columns=unknown,
     )
 
@@ -181,8 +206,9 @@ def _rejected_rows(extract: Extract, reasons: dict) -> list[tuple[int, str, str,
     return sorted(rows + extract.bad_rows, key=lambda r: r[0])
 
 
-def _insert_staged(con, extract: Extract, staged: pl.DataFrame, read: FileRead, department: str,
-                   delivery: date) -> None:
+def _insert_staged(
+    con, extract: Extract, staged: pl.DataFrame, read: FileRead, department: str, delivery: date
+) -> None:
     meta = staged.with_columns(
         pl.lit(delivery).alias("delivery_date"),
         pl.lit(department).alias("department"),
@@ -200,23 +226,34 @@ def _insert_staged(con, extract: Extract, staged: pl.DataFrame, read: FileRead, 
 def _insert_rejected(con, rejected, read: FileRead, sheet, department, delivery) -> None:
     headers = read.extract.headers
     rows = [
-        (delivery, department, read.sha256, sheet, row, code, reason,
-         json.dumps(dict(zip(headers, cells, strict=False)), ensure_ascii=False))
+        (
+            delivery,
+            department,
+            read.sha256,
+            sheet,
+            row,
+            code,
+            reason,
+            json.dumps(dict(zip(headers, cells, strict=False)), ensure_ascii=False),
+        )
         for row, code, reason, cells in rejected
     ]
     if rows:
         con.executemany("insert into audit.rejected_rows values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
 
-def ingest_delivery(con: duckdb.DuckDBPyConnection, inbox_dir: Path, department: str,
-                    delivery: date) -> list[FileOutcome]:
+def ingest_delivery(
+    con: duckdb.DuckDBPyConnection, inbox_dir: Path, department: str, delivery: date
+) -> list[FileOutcome]:
     """Stage one department's folder for one delivery day, replacing any earlier staging of it."""
     folder = inbox_dir / delivery.isoformat() / department
     for kind in KINDS_BY_DEPARTMENT[department]:
         con.execute(f"delete from staging.{kind.name} where delivery_date = ?", [delivery])
     for table in ("audit.files", "audit.rejected_rows"):
-        con.execute(f"delete from {table} where delivery_date = ? and department = ?",
-                    [delivery, department])
+        con.execute(
+            f"delete from {table} where delivery_date = ? and department = ?",
+            [delivery, department],
+        )
     outcomes: list[FileOutcome] = []
     if folder.is_dir():
         seen: set[str] = set()
@@ -227,17 +264,24 @@ def ingest_delivery(con: duckdb.DuckDBPyConnection, inbox_dir: Path, department:
             "insert into audit.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [o.ledger_row(department, delivery) for o in outcomes],
         )
-    log.info("%s %s: %d files, %d rows staged, %d quarantined", department, delivery,
-             len(outcomes), sum(o.rows_staged for o in outcomes),
-             sum(o.rows_quarantined for o in outcomes))
+    log.info(
+        "%s %s: %d files, %d rows staged, %d quarantined",
+        department,
+        delivery,
+        len(outcomes),
+        sum(o.rows_staged for o in outcomes),
+        sum(o.rows_quarantined for o in outcomes),
+    )
     return outcomes
 
 
 def catch_up(con: duckdb.DuckDBPyConnection, inbox_dir: Path, day: date) -> list[str]:
     """Stage every delivery on or before `day` that has files but no ledger entry yet."""
     staged = {
-        (d, dept) for d, dept in con.execute(
-            "select distinct delivery_date, department from audit.files").fetchall()
+        (d, dept)
+        for d, dept in con.execute(
+            "select distinct delivery_date, department from audit.files"
+        ).fetchall()
     }
     done = []
     for folder in sorted(inbox_dir.glob("*/*")) if inbox_dir.is_dir() else []:
@@ -246,8 +290,13 @@ def catch_up(con: duckdb.DuckDBPyConnection, inbox_dir: Path, day: date) -> list
         except ValueError:
             continue
         department = folder.name
-        if (delivery <= day and department in KINDS_BY_DEPARTMENT and folder.is_dir()
-                and (delivery, department) not in staged and any(folder.iterdir())):
+        if (
+            delivery <= day
+            and department in KINDS_BY_DEPARTMENT
+            and folder.is_dir()
+            and (delivery, department) not in staged
+            and any(folder.iterdir())
+        ):
             ingest_delivery(con, inbox_dir, department, delivery)
             done.append(f"{delivery} {department}")
     return done

@@ -145,8 +145,10 @@ def _enum_list(s: pl.Series, f: Field) -> tuple[pl.Series, pl.Series]:
         mapped = [f.labels.get(i.strip()) for i in items if i.strip()]
         bad.append(any(m is None for m in mapped))
         values.append(None if any(m is None for m in mapped) else sorted(set(mapped)))
-    return (pl.Series(f.name, values, dtype=pl.List(pl.Utf8)),
-            pl.Series(f.name, bad, dtype=pl.Boolean))
+    return (
+        pl.Series(f.name, values, dtype=pl.List(pl.Utf8)),
+        pl.Series(f.name, bad, dtype=pl.Boolean),
+    )
 
 
 def normalise_ids(s: pl.Series, latest: date) -> pl.DataFrame:
@@ -167,4 +169,3 @@ def normalise_ids(s: pl.Series, latest: date) -> pl.DataFrame:
 
 def has_text(s: pl.Series) -> pl.Series:
     return pl.DataFrame({"raw": s}).select(_compact(s).is_not_null())["raw"]
-

@@ -5,7 +5,11 @@ from __future__ import annotations
 # Ages of a new-growth labourer (新成长劳动力), DESIGN §2.
 NEW_GROWTH_AGES = (15, 22)
 
-PERSON_AGE = "date_diff('year', {born}, p.as_of) - (strftime(p.as_of, '%m%d') < strftime({born}, '%m%d'))::int"
+# Whole years between birth and the day of `params as p`, as a person counts their age.
+PERSON_AGE = (
+    "date_diff('year', {born}, p.as_of)"
+    " - (strftime(p.as_of, '%m%d') < strftime({born}, '%m%d'))::int"
+)
 
 
 def _age(born: str) -> str:
@@ -162,7 +166,8 @@ def household_profiles_sql() -> str:
         ),
         flags as (
             select h.household_id, unnest([
-                case when h.monitoring_category is not null and not coalesce(h.risk_eliminated, false)
+                case when h.monitoring_category is not null
+                          and not coalesce(h.risk_eliminated, false)
                      then 'monitored_not_eliminated' end,
                 case when h.income_per_capita < p.income_line then 'income_below_line' end,
                 case when c.has_error then 'open_error_cases' end,

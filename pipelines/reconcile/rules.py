@@ -45,7 +45,9 @@ def _id_rows_sql(where: str, extra: str = "") -> str:
 
 
 ID_01 = Rule(
-    "ID-01", "身份证号错误", ERROR,
+    "ID-01",
+    "身份证号错误",
+    ERROR,
     "ID malformed: wrong length, bad check character, impossible birth date",
     f"""
     with bad as ({_id_rows_sql("id_status = 'invalid'")})
@@ -63,7 +65,9 @@ ID_01 = Rule(
 )
 
 ID_05 = Rule(
-    "ID-05", "同号不同名", WARNING,
+    "ID-05",
+    "同号不同名",
+    WARNING,
     "same ID, different names across departments (after normalising)",
     """
     with names as (
@@ -83,7 +87,10 @@ ID_05 = Rule(
 )
 
 ID_07 = Rule(
-    "ID-07", "一人多户", ERROR, "same ID in two households",
+    "ID-07",
+    "一人多户",
+    ERROR,
+    "same ID in two households",
     """
     select m.household_id, r.id_number, null as discriminator, ['rural'] as departments,
            format('乡村振兴：同一证件号码登记在{}个户中（户编号 {}）', len(r.households),
@@ -95,7 +102,10 @@ ID_07 = Rule(
 )
 
 DUP_01 = Rule(
-    "DUP-01", "同一来源重复记录", WARNING, "same ID twice in one extract, with differing content",
+    "DUP-01",
+    "同一来源重复记录",
+    WARNING,
+    "same ID twice in one extract, with differing content",
     f"""
     with dup as ({_id_rows_sql("copies_disagree", ", copies")})
     select coalesce(d.household_id, r.household_id) as household_id, d.id_number,
@@ -107,7 +117,9 @@ DUP_01 = Rule(
 )
 
 HH_04 = Rule(
-    "HH-04", "收入低于监测线未纳入", WARNING,
+    "HH-04",
+    "收入低于监测线未纳入",
+    WARNING,
     "income per capita below the year's monitoring line, not monitored",
     """
     select h.household_id, null as id_number, null as discriminator, ['rural'] as departments,
@@ -119,7 +131,10 @@ HH_04 = Rule(
 )
 
 YL_01 = Rule(
-    "YL-01", "应享未享", ERROR, "eligible student enrolled this term, no subsidy paid",
+    "YL-01",
+    "应享未享",
+    ERROR,
+    "eligible student enrolled this term, no subsidy paid",
     """
     select r.household_id, e.id_number, p.current_term as discriminator,
            list_distinct(['rural', e.department]) as departments,
@@ -139,7 +154,9 @@ YL_01 = Rule(
 )
 
 YL_02 = Rule(
-    "YL-02", "不符合条件享受", ERROR,
+    "YL-02",
+    "不符合条件享受",
+    ERROR,
     "subsidy paid to a household that is neither out-of-poverty nor monitored",
     """
     select coalesce(r.household_id, s.household_id) as household_id, s.id_number,
@@ -155,7 +172,10 @@ YL_02 = Rule(
 )
 
 YL_03 = Rule(
-    "YL-03", "重复享受", ERROR, "two payments to one student for one term",
+    "YL-03",
+    "重复享受",
+    ERROR,
+    "two payments to one student for one term",
     """
     select coalesce(r.household_id, min(s.household_id)) as household_id, s.id_number,
            s.term as discriminator, ['rural'] as departments,
@@ -168,7 +188,9 @@ YL_03 = Rule(
 )
 
 YL_04 = Rule(
-    "YL-04", "在读状态不一致", ERROR,
+    "YL-04",
+    "在读状态不一致",
+    ERROR,
     "paid, but the school record says suspended, withdrawn, transferred out or no record",
     """
     with statuses as (
@@ -191,7 +213,10 @@ YL_04 = Rule(
 )
 
 YL_05 = Rule(
-    "YL-05", "已毕业仍享受", ERROR, "paid for a term after graduation",
+    "YL-05",
+    "已毕业仍享受",
+    ERROR,
+    "paid for a term after graduation",
     """
     select coalesce(r.household_id, min(s.household_id)) as household_id, s.id_number,
            s.term as discriminator, ['education', 'hrss', 'rural'] as departments,
@@ -207,7 +232,9 @@ YL_05 = Rule(
 )
 
 EMP_01 = Rule(
-    "EMP-01", "毕业生未纳入意愿清单", ERROR,
+    "EMP-01",
+    "毕业生未纳入意愿清单",
+    ERROR,
     "this year's graduate with no employment-intent survey",
     """
     select r.household_id, g.id_number, cast(year(g.graduated_on) as varchar) as discriminator,
@@ -224,7 +251,9 @@ EMP_01 = Rule(
 )
 
 LINK_02 = Rule(
-    "LINK-02", "户编号冲突", WARNING,
+    "LINK-02",
+    "户编号冲突",
+    WARNING,
     "one person under different household IDs in different departments",
     """
     with filed as (
@@ -247,6 +276,17 @@ LINK_02 = Rule(
 )
 
 RULES: tuple[Rule, ...] = (
-    ID_01, ID_05, ID_07, DUP_01, HH_04, YL_01, YL_02, YL_03, YL_04, YL_05, EMP_01, LINK_02,
+    ID_01,
+    ID_05,
+    ID_07,
+    DUP_01,
+    HH_04,
+    YL_01,
+    YL_02,
+    YL_03,
+    YL_04,
+    YL_05,
+    EMP_01,
+    LINK_02,
 )
 RULES_BY_CODE = {r.code: r for r in RULES}

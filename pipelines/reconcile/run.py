@@ -25,8 +25,9 @@ def case_sql(rule: Rule) -> str:
     """A rule's findings as discrepancy rows; `case_id` hashes what identifies the finding."""
     return f"""
         select p.as_of,
-               '{rule.code}-' || left(md5(concat_ws('|', '{rule.code}', coalesce(f.household_id, ''),
-                   coalesce(f.id_number, ''), coalesce(f.discriminator, ''))), 12) as case_id,
+               '{rule.code}-' || left(md5(concat_ws('|', '{rule.code}',
+                   coalesce(f.household_id, ''), coalesce(f.id_number, ''),
+                   coalesce(f.discriminator, ''))), 12) as case_id,
                '{rule.code}' as rule_code, '{rule.severity}' as severity,
                f.household_id, f.id_number, h.village_code,
                cast(f.departments as varchar[]) as departments, f.detail
@@ -44,21 +45,28 @@ def reconcile_day(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]
     """Rows per reconcile table for `as_of`; conform must have run for the same day."""
     for statement in day_views_sql(as_of) + label_macros_sql():
         con.execute(statement)
-    counts = {"discrepancies": replace_day(con, "reconcile.discrepancies", as_of,
-                                           discrepancies_sql())}
+    counts = {
+        "discrepancies": replace_day(con, "reconcile.discrepancies", as_of, discrepancies_sql())
+    }
     con.execute(
         "create or replace temp view day_discrepancies as "
         f"select * from reconcile.discrepancies where as_of = date '{as_of.isoformat()}'"
     )
     for table, build in LIST_TABLES.items():
         counts[table] = replace_day(con, f"reconcile.{table}", as_of, build())
-    replace_day(con, "reconcile.days", as_of,
-                f"select date '{as_of.isoformat()}' as as_of, current_timestamp as reconciled_at")
+    replace_day(
+        con,
+        "reconcile.days",
+        as_of,
+        f"select date '{as_of.isoformat()}' as as_of, current_timestamp as reconciled_at",
+    )
     return counts
 
 
 def cases_by_rule(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:
     rows = con.execute(
         "select rule_code, count(*) from reconcile.discrepancies where as_of = ? "
-        "group by rule_code order by rule_code", [as_of]).fetchall()
+        "group by rule_code order by rule_code",
+        [as_of],
+    ).fetchall()
     return dict(rows)

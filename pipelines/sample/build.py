@@ -8,8 +8,22 @@ from datetime import date, timedelta
 
 from pipelines.sample import people
 from pipelines.sample.world import (
-    EMPLOYERS, LEVEL_AGES, LEVEL_YEARS, MAJORS, SCHOOLS, Case, Course, Enrollment, Household,
-    Intent, Job, Payment, Person, World, term_of, terms_between,
+    EMPLOYERS,
+    LEVEL_AGES,
+    LEVEL_YEARS,
+    MAJORS,
+    SCHOOLS,
+    Case,
+    Course,
+    Enrollment,
+    Household,
+    Intent,
+    Job,
+    Payment,
+    Person,
+    World,
+    term_of,
+    terms_between,
 )
 
 TYPES = ("脱贫户", "一般农户")
@@ -71,24 +85,44 @@ class CountyBuilder:
                 eliminated = eliminated_on < self.start
                 eliminated_on = eliminated_on if eliminated else None
         income = (
-            round(rng.uniform(5000, 12000), 2) if category
+            round(rng.uniform(5000, 12000), 2)
+            if category
             else round(rng.uniform(self.line * 1.15, 30000), 2)
         )
         hh = Household(
-            f"{village['village_code']}{seq:04d}", village, rng.choice(NATURAL_VILLAGES),
-            htype, category, risks, eliminated, identified, eliminated_on, income,
+            f"{village['village_code']}{seq:04d}",
+            village,
+            rng.choice(NATURAL_VILLAGES),
+            htype,
+            category,
+            risks,
+            eliminated,
+            identified,
+            eliminated_on,
+            income,
         )
         self._members(hh)
         return hh
 
-    def _person(self, hh: Household, relation: str, age: tuple[int, int], male: bool | None = None,
-                surname: str | None = None) -> Person:
+    def _person(
+        self,
+        hh: Household,
+        relation: str,
+        age: tuple[int, int],
+        male: bool | None = None,
+        surname: str | None = None,
+    ) -> Person:
         rng = self.rng
         male = rng.random() < 0.5 if male is None else male
         born = people.birth_date(rng, self.start, *age)
         p = Person(
-            self.ids.make(born, male), people.name(rng, surname), male, born, relation,
-            household_id=hh.household_id, person_no=f"{hh.household_id}{len(hh.members) + 1:02d}",
+            self.ids.make(born, male),
+            people.name(rng, surname),
+            male,
+            born,
+            relation,
+            household_id=hh.household_id,
+            person_no=f"{hh.household_id}{len(hh.members) + 1:02d}",
             phone="1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9)),
         )
         if 18 <= people.age_on(born, self.start) <= 60:
@@ -112,7 +146,10 @@ class CountyBuilder:
             elder = self._person(hh, rng.choice(("之父", "之母")), (62, 88))
             elder.education_level = "小学"
         for adult in hh.members:
-            if 18 <= people.age_on(adult.born, self.start) <= 59 and adult.school_status == "非在校生":
+            if (
+                18 <= people.age_on(adult.born, self.start) <= 59
+                and adult.school_status == "非在校生"
+            ):
                 self._adult_life(adult)
 
     def _child_life(self, hh: Household, child: Person) -> None:
@@ -127,8 +164,14 @@ class CountyBuilder:
             return
         roll = rng.random()
         if roll < 0.45:
-            level = next((lv for lv in rng.sample(LEVELS, 4)
-                          if LEVEL_AGES[lv][0] <= age <= LEVEL_AGES[lv][1]), None)
+            level = next(
+                (
+                    lv
+                    for lv in rng.sample(LEVELS, 4)
+                    if LEVEL_AGES[lv][0] <= age <= LEVEL_AGES[lv][1]
+                ),
+                None,
+            )
             if level:
                 self._student(hh, child, level)
                 return
@@ -146,8 +189,13 @@ class CountyBuilder:
     def _enrollment(self, child: Person, level: str, entered: date, **kw) -> Enrollment:
         rng = self.rng
         e = Enrollment(
-            child, "hrss" if level == "technical" else "education", level,
-            rng.choice(SCHOOLS[level]), rng.choice(MAJORS), entered, **kw,
+            child,
+            "hrss" if level == "technical" else "education",
+            level,
+            rng.choice(SCHOOLS[level]),
+            rng.choice(MAJORS),
+            entered,
+            **kw,
         )
         self.world.enrollments.append(e)
         return e
@@ -193,20 +241,39 @@ class CountyBuilder:
             status = "待发放" if is_current and self.rng.random() < 0.25 else "已发放"
             if not is_current and self.rng.random() < 0.03:
                 # a payment returned by the bank and paid again: one payment, not two
-                self.world.payments.append(Payment(child, hh.household_id, term, level, school,
-                                                   status="退回", paid_on=paid_on))
+                self.world.payments.append(
+                    Payment(
+                        child, hh.household_id, term, level, school, status="退回", paid_on=paid_on
+                    )
+                )
             self.world.payments.append(
                 Payment(child, hh.household_id, term, level, school, status, paid_on)
             )
 
-    def _intent(self, p: Person, category: str, year: int | None, household: str | None = None,
-                days=(0, FOREVER)) -> Intent:
+    def _intent(
+        self,
+        p: Person,
+        category: str,
+        year: int | None,
+        household: str | None = None,
+        days=(0, FOREVER),
+    ) -> Intent:
         rng = self.rng
-        wish = (rng.choice(("就读职业院校", "就业", "升学", "参军", "暂无意愿"))
-                if category == "新成长劳动力" else rng.choice(("就业", "创业", "升学", "暂无意愿")))
-        i = Intent(p, household or p.household_id, category, year, wish,
-                   rng.choice(("卢氏县职业中等专业学校", "郑州市", "省外", "")),
-                   self.start - timedelta(days=rng.randint(5, 200)), days=days)
+        wish = (
+            rng.choice(("就读职业院校", "就业", "升学", "参军", "暂无意愿"))
+            if category == "新成长劳动力"
+            else rng.choice(("就业", "创业", "升学", "暂无意愿"))
+        )
+        i = Intent(
+            p,
+            household or p.household_id,
+            category,
+            year,
+            wish,
+            rng.choice(("卢氏县职业中等专业学校", "郑州市", "省外", "")),
+            self.start - timedelta(days=rng.randint(5, 200)),
+            days=days,
+        )
         self.world.intents.append(i)
         return i
 
@@ -215,12 +282,16 @@ class CountyBuilder:
         status = status or rng.choice(("已就业",) * 6 + ("未就业", "失业登记"))
         employed = status == "已就业"
         job = Job(
-            p, status, rng.choice(("单位就业", "灵活就业", "自主创业", "公益性岗位")) if employed else "",
-            rng.choice(EMPLOYERS) if employed else "", _credit_code(rng) if employed else "",
+            p,
+            status,
+            rng.choice(("单位就业", "灵活就业", "自主创业", "公益性岗位")) if employed else "",
+            rng.choice(EMPLOYERS) if employed else "",
+            _credit_code(rng) if employed else "",
             rng.choice(("县内", "省内县外", "省外")) if employed else "",
             self.start - timedelta(days=rng.randint(30, 900)) if employed else None,
             round(rng.uniform(1800, 7000), 0) if employed else 0.0,
-            self.start - timedelta(days=rng.randint(1, 1000)), days=days,
+            self.start - timedelta(days=rng.randint(1, 1000)),
+            days=days,
         )
         self.world.jobs.append(job)
         self._employed.add(id(p))
@@ -233,11 +304,16 @@ class CountyBuilder:
             self._job(p)
         if self.rng.random() < 0.1:
             started = self.start - timedelta(days=self.rng.randint(30, 700))
-            self.world.courses.append(Course(
-                p, self.rng.choice(("电工", "家政服务", "中式烹调", "电子商务")),
-                self.rng.choice(("就业技能培训", "岗位技能提升培训", "创业培训")),
-                started, started + timedelta(days=self.rng.randint(7, 30)), self.rng.random() < 0.7,
-            ))
+            self.world.courses.append(
+                Course(
+                    p,
+                    self.rng.choice(("电工", "家政服务", "中式烹调", "电子商务")),
+                    self.rng.choice(("就业技能培训", "岗位技能提升培训", "创业培训")),
+                    started,
+                    started + timedelta(days=self.rng.randint(7, 30)),
+                    self.rng.random() < 0.7,
+                )
+            )
 
     def _add_outside_students(self) -> None:
         """Students from other counties: in the school's records, in no household here."""
@@ -245,8 +321,13 @@ class CountyBuilder:
             level = self.rng.choice(("secondary_vocational", "higher_vocational"))
             male = self.rng.random() < 0.5
             born = people.birth_date(self.rng, self.start, *LEVEL_AGES[level])
-            p = Person(self.ids.make(born, male, self.rng.choice(people.OTHER_CODES)),
-                       people.name(self.rng), male, born, "")
+            p = Person(
+                self.ids.make(born, male, self.rng.choice(people.OTHER_CODES)),
+                people.name(self.rng),
+                male,
+                born,
+                "",
+            )
             self._enrollment(p, level, date(self.term["starts_on"].year, 9, 1))
 
     # --- injected cases ---------------------------------------------------------------------
@@ -259,7 +340,9 @@ class CountyBuilder:
             for r in records:
                 self._index.setdefault(id(r.person), []).append(r)
         candidates = [
-            (hh, p) for hh in self.world.households for p in hh.members
+            (hh, p)
+            for hh in self.world.households
+            for p in hh.members
             if p.id_number not in self.used and hh.household_id not in self.used and want(hh, p)
         ]
         hh, p = self.rng.choice(candidates)
@@ -269,8 +352,11 @@ class CountyBuilder:
     def _records_of(self, p: Person) -> int:
         if self._index is None:
             w = self.world
-            return sum(r.person is p for rs in (w.enrollments, w.payments, w.jobs, w.courses,
-                                                 w.intents) for r in rs)
+            return sum(
+                r.person is p
+                for rs in (w.enrollments, w.payments, w.jobs, w.courses, w.intents)
+                for r in rs
+            )
         return len(self._index.get(id(p), ()))
 
     def _of(self, p: Person, cls) -> list:
@@ -278,15 +364,19 @@ class CountyBuilder:
 
     def _loner(self, hh: Household, p: Person) -> bool:
         """An adult other than the head whom no other department knows."""
-        return (p.relation not in ("户主",) and 25 <= people.age_on(p.born, self.start) <= 60
-                and self._records_of(p) == 0)
+        return (
+            p.relation not in ("户主",)
+            and 25 <= people.age_on(p.born, self.start) <= 60
+            and self._records_of(p) == 0
+        )
 
     def _case(self, rule: str, hh: str, id_number: str, visible=None) -> None:
         self.world.cases.append(Case(rule, hh, id_number, visible))
 
     def _enrolled(self, hh: Household, p: Person, department: str = "education") -> bool:
-        return any(e.status == "在籍" and e.department == department
-                   for e in self._of(p, Enrollment))
+        return any(
+            e.status == "在籍" and e.department == department for e in self._of(p, Enrollment)
+        )
 
     def _current_payments(self, p: Person) -> list[Payment]:
         return [x for x in self._of(p, Payment) if x.term == self.term["term"]]
@@ -306,24 +396,29 @@ class CountyBuilder:
             w.extra_job_rows.append((job, {"id_number": bad}))
             w.jobs.remove(job)
             self._case("ID-01", "", bad)
-        for i in range(n):  # ID-05: HR spells the name differently
+        for _ in range(n):  # ID-05: HR spells the name differently
             hh, p = self._pick(self._loner)
             job = self._job(p, status="已就业")
             job.printed_name = p.name[0] + "".join(
-                rng.choice([c for c in people.GIVEN if c != ch]) for ch in p.name[1:])
+                rng.choice([c for c in people.GIVEN if c != ch]) for ch in p.name[1:]
+            )
             self._case("ID-05", hh.household_id, p.id_number)
         for _ in range(n):  # ID-07: the same person registered in a second household
             hh, p = self._pick(self._loner)
-            other = rng.choice([h for h in w.households
-                                if h is not hh and h.household_id not in self.used])
+            other = rng.choice(
+                [h for h in w.households if h is not hh and h.household_id not in self.used]
+            )
             self.used.add(other.household_id)
             w.extra_member_rows.append((other, p, {"relation": "其他"}))
             self._case("ID-07", hh.household_id, p.id_number)
             self._case("ID-07", other.household_id, p.id_number)
         for i in range(n):  # DUP-01: a member printed twice with differing content
             hh, p = self._pick(self._loner)
-            change = {"phone": "139" + f"{rng.randrange(10**8):08d}"} if i % 2 else {
-                "education_level": "高中" if p.education_level != "高中" else "初中"}
+            change = (
+                {"phone": "139" + f"{rng.randrange(10**8):08d}"}
+                if i % 2
+                else {"education_level": "高中" if p.education_level != "高中" else "初中"}
+            )
             w.extra_member_rows.append((hh, p, change))
             self._case("DUP-01", hh.household_id, p.id_number)
         for _ in range(max(1, n // 2)):  # DUP-01 in HR: two rows for one person, two incomes
@@ -335,15 +430,20 @@ class CountyBuilder:
             hh, p = self._pick(self._loner)
             w.extra_member_rows.append((hh, p, {}))
         for _ in range(n):  # HH-04: income below the line, household not monitored
-            hh, _ = self._pick(lambda h, p: not h.category and p.relation == "户主" and not any(
-                self._records_of(m) for m in h.members))
+            hh, _ = self._pick(
+                lambda h, p: (
+                    not h.category
+                    and p.relation == "户主"
+                    and not any(self._records_of(m) for m in h.members)
+                )
+            )
             hh.income = round(rng.uniform(self.line * 0.5, self.line * 0.95), 2)
             self._case("HH-04", hh.household_id, "")
         self._inject_subsidy_cases(n)
         self._inject_link_cases(n)
 
     def _inject_subsidy_cases(self, n: int) -> None:
-        rng, w = self.rng, self.world
+        w = self.world
         current = self.term["term"]
         for i in range(n):  # YL-01: eligible, enrolled this term, not paid
             dept = "hrss" if i == 0 else "education"
@@ -352,8 +452,9 @@ class CountyBuilder:
                 w.payments.remove(x)
             if i == 1:  # returned by the bank is not paid either
                 e = next(e for e in w.enrollments if e.person is p)
-                w.payments.append(Payment(p, hh.household_id, current, e.level, e.school[0],
-                                          status="退回"))
+                w.payments.append(
+                    Payment(p, hh.household_id, current, e.level, e.school[0], status="退回")
+                )
             self._case("YL-01", hh.household_id, p.id_number)
         for _ in range(n):  # YL-02: paid to a household that is neither poor nor monitored
             hh, p = self._pick(lambda h, p: not h.eligible and self._enrolled(h, p))
@@ -361,14 +462,24 @@ class CountyBuilder:
             w.payments.append(Payment(p, hh.household_id, current, e.level, e.school[0]))
             self._case("YL-02", hh.household_id, p.id_number)
         for _ in range(n):  # YL-03: paid twice for one term
-            hh, p = self._pick(lambda h, p: h.eligible and self._enrolled(h, p) and any(
-                x.status == "已发放" for x in self._of(p, Payment)))
+            hh, p = self._pick(
+                lambda h, p: (
+                    h.eligible
+                    and self._enrolled(h, p)
+                    and any(x.status == "已发放" for x in self._of(p, Payment))
+                )
+            )
             x = next(x for x in w.payments if x.person is p and x.status == "已发放")
             w.payments.append(replace(x, paid_on=(x.paid_on or self.start) + timedelta(days=20)))
             self._case("YL-03", hh.household_id, p.id_number)
         for i in range(n):  # YL-04: paid this term, the school says not enrolled
-            hh, p = self._pick(lambda h, p: h.eligible and self._enrolled(h, p) and any(
-                x.status == "已发放" for x in self._current_payments(p)))
+            hh, p = self._pick(
+                lambda h, p: (
+                    h.eligible
+                    and self._enrolled(h, p)
+                    and any(x.status == "已发放" for x in self._current_payments(p))
+                )
+            )
             e = next(e for e in w.enrollments if e.person is p)
             if i % 4 == 3:
                 w.enrollments.remove(e)  # no record at all
@@ -376,16 +487,28 @@ class CountyBuilder:
                 e.status = ("休学", "退学", "转出")[i % 4]
             self._case("YL-04", hh.household_id, p.id_number)
         for _ in range(n):  # YL-05: paid for a term that began after graduation
-            hh, p = self._pick(lambda h, p: h.eligible and any(
-                e.status == "毕业" and e.department == "education"
-                for e in self._of(p, Enrollment)))
+            hh, p = self._pick(
+                lambda h, p: (
+                    h.eligible
+                    and any(
+                        e.status == "毕业" and e.department == "education"
+                        for e in self._of(p, Enrollment)
+                    )
+                )
+            )
             e = next(e for e in w.enrollments if e.person is p)
             w.payments.append(Payment(p, hh.household_id, current, e.level, e.school[0]))
             self._case("YL-05", hh.household_id, p.id_number)
         for _ in range(n):  # EMP-01: this year's graduate, never surveyed
-            hh, p = self._pick(lambda h, p: h.eligible and any(
-                e.status == "毕业" and e.graduated_on.year == self.start.year
-                for e in self._of(p, Enrollment)))
+            hh, p = self._pick(
+                lambda h, p: (
+                    h.eligible
+                    and any(
+                        e.status == "毕业" and e.graduated_on.year == self.start.year
+                        for e in self._of(p, Enrollment)
+                    )
+                )
+            )
             w.intents = [i for i in w.intents if i.person is not p]
             self._case("EMP-01", hh.household_id, p.id_number)
 
@@ -414,44 +537,88 @@ class CountyBuilder:
         rng, w = self.rng, self.world
         current = self.term["term"]
         # day 1, education: a new-growth labourer enrols; rural pays on day 2
-        hh, p = self._pick(lambda h, p: h.eligible and any(
-            i.category == "新成长劳动力" for i in self._of(p, Intent))
-            and 15 <= people.age_on(p.born, self.start) <= 17 and self._records_of(p) == 1)
+        hh, p = self._pick(
+            lambda h, p: (
+                h.eligible
+                and any(i.category == "新成长劳动力" for i in self._of(p, Intent))
+                and 15 <= people.age_on(p.born, self.start) <= 17
+                and self._records_of(p) == 1
+            )
+        )
         self._enrollment(p, "secondary_vocational", date(self.start.year, 9, 1), days=(1, FOREVER))
-        w.payments.append(Payment(p, hh.household_id, current, "secondary_vocational",
-                                  SCHOOLS["secondary_vocational"][0][0], days=(2, FOREVER)))
-        self._case("YL-01", hh.household_id, p.id_number,
-                   lambda eff: eff["education"] >= 1 and eff["rural"] < 2)
+        w.payments.append(
+            Payment(
+                p,
+                hh.household_id,
+                current,
+                "secondary_vocational",
+                SCHOOLS["secondary_vocational"][0][0],
+                days=(2, FOREVER),
+            )
+        )
+        self._case(
+            "YL-01",
+            hh.household_id,
+            p.id_number,
+            lambda eff: eff["education"] >= 1 and eff["rural"] < 2,
+        )
         # day 1, education: a paid student withdraws
-        hh, p = self._pick(lambda h, p: h.eligible and self._enrolled(h, p) and any(
-            x.status == "已发放" for x in self._current_payments(p)))
+        hh, p = self._pick(
+            lambda h, p: (
+                h.eligible
+                and self._enrolled(h, p)
+                and any(x.status == "已发放" for x in self._current_payments(p))
+            )
+        )
         e = next(e for e in w.enrollments if e.person is p)
         e.days = (0, 0)
         w.enrollments.append(replace(e, status="退学", days=(1, FOREVER)))
         self._case("YL-04", hh.household_id, p.id_number, lambda eff: eff["education"] >= 1)
         # day 1, education: a record corrected to graduated in June; rural surveys on day 2
-        hh, p = self._pick(lambda h, p: h.eligible and any(
-            e.department == "education" and e.level == "higher_vocational"
-            and e.status == "在籍" for e in self._of(p, Enrollment)) and any(
-            x.status == "已发放" for x in self._current_payments(p)))
+        hh, p = self._pick(
+            lambda h, p: (
+                h.eligible
+                and any(
+                    e.department == "education"
+                    and e.level == "higher_vocational"
+                    and e.status == "在籍"
+                    for e in self._of(p, Enrollment)
+                )
+                and any(x.status == "已发放" for x in self._current_payments(p))
+            )
+        )
         e = next(e for e in w.enrollments if e.person is p)
         e.days = (0, 0)
-        w.enrollments.append(replace(e, status="毕业", graduated_on=date(self.start.year, 6, 1),
-                                     days=(1, FOREVER)))
+        w.enrollments.append(
+            replace(e, status="毕业", graduated_on=date(self.start.year, 6, 1), days=(1, FOREVER))
+        )
         self._intent(p, "当年毕业生", self.start.year, days=(2, FOREVER))
         self._case("YL-05", hh.household_id, p.id_number, lambda eff: eff["education"] >= 1)
-        self._case("EMP-01", hh.household_id, p.id_number,
-                   lambda eff: eff["education"] >= 1 and eff["rural"] < 2)
+        self._case(
+            "EMP-01",
+            hh.household_id,
+            p.id_number,
+            lambda eff: eff["education"] >= 1 and eff["rural"] < 2,
+        )
         # day 2, hrss: an earlier graduate finds a job
-        jobless = [j for j in w.jobs if j.status != "已就业" and j.person.id_number not in self.used]
+        jobless = [
+            j for j in w.jobs if j.status != "已就业" and j.person.id_number not in self.used
+        ]
         if jobless:
             j = rng.choice(jobless)
             self.used.add(j.person.id_number)
             j.days = (0, 1)
-            found = replace(j, status="已就业", form="单位就业", employer=EMPLOYERS[0],
-                            credit_code=_credit_code(rng), region="县内",
-                            employed_on=self.start + timedelta(days=1), income=3200.0,
-                            days=(2, FOREVER))
+            found = replace(
+                j,
+                status="已就业",
+                form="单位就业",
+                employer=EMPLOYERS[0],
+                credit_code=_credit_code(rng),
+                region="县内",
+                employed_on=self.start + timedelta(days=1),
+                income=3200.0,
+                days=(2, FOREVER),
+            )
             w.jobs.append(found)
         # day 2, rural: a newborn is registered before the ID is issued
         hh = rng.choice([h for h in w.households if h.household_id not in self.used])

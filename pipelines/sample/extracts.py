@@ -10,11 +10,12 @@ from pathlib import Path
 
 import xlsxwriter
 
-from pipelines.sample import people
 from pipelines.sample.world import World, active
 
 LEVEL_LABELS = {
-    "secondary_vocational": "中职", "higher_vocational": "高职", "five_year": "五年制高职",
+    "secondary_vocational": "中职",
+    "higher_vocational": "高职",
+    "five_year": "五年制高职",
     "technical": "技工院校",
 }
 FIXED_TIME = datetime(2026, 1, 1)  # workbook metadata: the same seed gives the same bytes
@@ -31,7 +32,9 @@ class Dirt:
     def id(self, number: str, unicode_spaces: bool = True) -> str:
         """`unicode_spaces=False` for encodings (GBK) that cannot hold NBSP or zero-width."""
         spoil = [
-            lambda n: f" {n} ", lambda n: n[:6] + " " + n[6:], lambda n: n.translate(self.FULL_WIDTH),
+            lambda n: f" {n} ",
+            lambda n: n[:6] + " " + n[6:],
+            lambda n: n.translate(self.FULL_WIDTH),
             lambda n: n[:-1] + "x" if n.endswith("X") else n,
         ]
         if unicode_spaces:
@@ -47,14 +50,19 @@ class Dirt:
         if d is None:
             return ""
         style = self.rng.randrange(4)
-        return (f"{d:%Y-%m-%d}", f"{d.year}/{d.month}/{d.day}", f"{d:%Y%m%d}",
-                f"{d.year}年{d.month}月{d.day}日")[style]
+        return (
+            f"{d:%Y-%m-%d}",
+            f"{d.year}/{d.month}/{d.day}",
+            f"{d:%Y%m%d}",
+            f"{d.year}年{d.month}月{d.day}日",
+        )[style]
 
     def month(self, d: date | None) -> str:
         if d is None:
             return ""
         return (f"{d.year}.{d.month:02d}", f"{d.year}年{d.month}月", f"{d:%Y-%m}")[
-            self.rng.randrange(3)]
+            self.rng.randrange(3)
+        ]
 
     def amount(self, value: float) -> str:
         plain = f"{value:.2f}".rstrip("0").rstrip(".")
@@ -70,8 +78,9 @@ class Dirt:
         return self.rng.choice(options)
 
 
-def _write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str,
-               title: str | None = None) -> None:
+def _write_csv(
+    path: Path, header: list[str], rows: list[list[str]], encoding: str, title: str | None = None
+) -> None:
     buffer = io.StringIO(newline="")
     if title:
         buffer.write(title + "\r\n")
@@ -89,14 +98,43 @@ def _workbook(path: Path) -> xlsxwriter.Workbook:
 
 
 MEMBER_GROUPS = [  # (label, first column, last column); None label = vertically merged field
-    ("地址信息", 0, 4), (None, 5, 5), (None, 6, 6), (None, 7, 7), (None, 8, 8),
-    ("基本信息", 9, 16), ("家庭信息", 17, 23), (None, 24, 24), (None, 25, 25),
+    ("地址信息", 0, 4),
+    (None, 5, 5),
+    (None, 6, 6),
+    (None, 7, 7),
+    (None, 8, 8),
+    ("基本信息", 9, 16),
+    ("家庭信息", 17, 23),
+    (None, 24, 24),
+    (None, 25, 25),
 ]
 MEMBER_HEADER = [
-    "县(市、区、旗)", "乡(镇)", "行政村", "村代码", "自然村", "户编号", "人编号", "姓名", "证件号码",
-    "与户主关系", "性别", "民族", "文化程度", "在校生状况", "健康状况", "劳动技能", "务工时间（月）",
-    "户类型", "监测对象类别", "风险类型", "风险是否消除", "风险识别时间", "风险消除时间",
-    "家庭人均纯收入（元）", "人员状态", "联系电话",
+    "县(市、区、旗)",
+    "乡(镇)",
+    "行政村",
+    "村代码",
+    "自然村",
+    "户编号",
+    "人编号",
+    "姓名",
+    "证件号码",
+    "与户主关系",
+    "性别",
+    "民族",
+    "文化程度",
+    "在校生状况",
+    "健康状况",
+    "劳动技能",
+    "务工时间（月）",
+    "户类型",
+    "监测对象类别",
+    "风险类型",
+    "风险是否消除",
+    "风险识别时间",
+    "风险消除时间",
+    "家庭人均纯收入（元）",
+    "人员状态",
+    "联系电话",
 ]
 
 
@@ -114,17 +152,36 @@ def _member_rows(world: World, day: int, dirt: Dirt) -> list[list]:
             code = v["village_code"] if int(hh.household_id[-4:]) % 10 < 7 else ""
             risks = rng.choice(("、", "；", "，", ",")).join(hh.risk_types)
             relation = change.get("relation", p.relation)
-            rows.append([
-                v["county_name"], v["township_name"], v["village_name"], code, hh.natural_village,
-                hh.household_id, p.person_no, dirt.name(p.name),
-                dirt.id(change.get("id_number") or p.printed_id or p.id_number), relation,
-                "男" if p.male else "女", "汉族", change.get("education_level", p.education_level),
-                p.school_status, "健康", "普通劳动力", str(p.months_worked),
-                hh.household_type, hh.category, risks,
-                ("是" if hh.eliminated else "否") if hh.category else "",
-                hh.identified_on, hh.eliminated_on, hh.income,
-                rng.choice(("正常", "", "正常")), change.get("phone", p.phone),
-            ])
+            rows.append(
+                [
+                    v["county_name"],
+                    v["township_name"],
+                    v["village_name"],
+                    code,
+                    hh.natural_village,
+                    hh.household_id,
+                    p.person_no,
+                    dirt.name(p.name),
+                    dirt.id(change.get("id_number") or p.printed_id or p.id_number),
+                    relation,
+                    "男" if p.male else "女",
+                    "汉族",
+                    change.get("education_level", p.education_level),
+                    p.school_status,
+                    "健康",
+                    "普通劳动力",
+                    str(p.months_worked),
+                    hh.household_type,
+                    hh.category,
+                    risks,
+                    ("是" if hh.eliminated else "否") if hh.category else "",
+                    hh.identified_on,
+                    hh.eliminated_on,
+                    hh.income,
+                    rng.choice(("正常", "", "正常")),
+                    change.get("phone", p.phone),
+                ]
+            )
     return rows
 
 
@@ -134,8 +191,14 @@ def write_members(path: Path, world: World, day: int, dirt: Dirt, as_of: date) -
     sheet = book.add_worksheet("家庭成员信息")
     bold = book.add_format({"bold": True, "align": "center", "valign": "vcenter"})
     dates = book.add_format({"num_format": "yyyy-mm-dd"})
-    sheet.merge_range(0, 0, 0, len(MEMBER_HEADER) - 1,
-                      f"卢氏县防返贫监测信息系统 家庭成员信息（导出日期：{as_of:%Y年%m月%d日}）", bold)
+    sheet.merge_range(
+        0,
+        0,
+        0,
+        len(MEMBER_HEADER) - 1,
+        f"卢氏县防返贫监测信息系统 家庭成员信息（导出日期：{as_of:%Y年%m月%d日}）",
+        bold,
+    )
     for label, first, last in MEMBER_GROUPS:
         if label is None:
             sheet.merge_range(1, first, 2, first, MEMBER_HEADER[first], bold)
@@ -166,50 +229,119 @@ def write_members(path: Path, world: World, day: int, dirt: Dirt, as_of: date) -
 
 
 def write_subsidies(path: Path, world: World, day: int, dirt: Dirt) -> None:
-    header = ["学期", "户编号", "学生姓名", "证件号码", "就读学校", "学历层次", "年级",
-              "补助金额（元）", "发放日期", "发放状态"]
+    header = [
+        "学期",
+        "户编号",
+        "学生姓名",
+        "证件号码",
+        "就读学校",
+        "学历层次",
+        "年级",
+        "补助金额（元）",
+        "发放日期",
+        "发放状态",
+    ]
     rows = [
-        [dirt.term(x.term), x.household_id, dirt.name(x.person.name), dirt.id(x.person.id_number),
-         x.school, LEVEL_LABELS[x.level], f"{x.term[:4]}级", dirt.amount(x.amount),
-         dirt.day(x.paid_on) if x.status != "待发放" else "", x.status]
-        for x in world.payments if active(x, day)
+        [
+            dirt.term(x.term),
+            x.household_id,
+            dirt.name(x.person.name),
+            dirt.id(x.person.id_number),
+            x.school,
+            LEVEL_LABELS[x.level],
+            f"{x.term[:4]}级",
+            dirt.amount(x.amount),
+            dirt.day(x.paid_on) if x.status != "待发放" else "",
+            x.status,
+        ]
+        for x in world.payments
+        if active(x, day)
     ]
     _write_csv(path, header, rows, "utf-8-sig")
 
 
 def write_intents(path: Path, world: World, day: int, dirt: Dirt) -> None:
-    header = ["户编号", "姓名", "证件号码", "人员类别", "毕业年份", "意愿", "意向院校或地区", "帮扶措施",
-              "调查日期", "调查人"]
+    header = [
+        "户编号",
+        "姓名",
+        "证件号码",
+        "人员类别",
+        "毕业年份",
+        "意愿",
+        "意向院校或地区",
+        "帮扶措施",
+        "调查日期",
+        "调查人",
+    ]
     rows = [
-        [i.household_id, dirt.name(i.person.name), dirt.id(i.person.id_number), i.category,
-         str(i.graduation_year or ""), i.intent, i.target, "政策宣传、岗位推荐",
-         dirt.day(i.surveyed_on), "网格员"]
-        for i in world.intents if active(i, day)
+        [
+            i.household_id,
+            dirt.name(i.person.name),
+            dirt.id(i.person.id_number),
+            i.category,
+            str(i.graduation_year or ""),
+            i.intent,
+            i.target,
+            "政策宣传、岗位推荐",
+            dirt.day(i.surveyed_on),
+            "网格员",
+        ]
+        for i in world.intents
+        if active(i, day)
     ]
     _write_csv(path, header, rows, "utf-8")
 
 
-ENROLLMENT_HEADER = ["学生姓名", "身份证件号", "户编号", "学校名称", "学校标识码", "学历层次", "专业名称",
-                     "专业代码", "入学年月", "学制（年）", "年级", "学籍状态", "毕业年月"]
+ENROLLMENT_HEADER = [
+    "学生姓名",
+    "身份证件号",
+    "户编号",
+    "学校名称",
+    "学校标识码",
+    "学历层次",
+    "专业名称",
+    "专业代码",
+    "入学年月",
+    "学制（年）",
+    "年级",
+    "学籍状态",
+    "毕业年月",
+]
 
 
 def _enrollment_rows(world: World, day: int, dirt: Dirt, department: str) -> list[list[str]]:
     from pipelines.sample.world import LEVEL_YEARS
 
     return [
-        [dirt.name(e.person.name), dirt.id(e.person.id_number),
-         e.printed_household or e.person.household_id, e.school[0], e.school[1],
-         LEVEL_LABELS[e.level] if e.level != "technical" else "技工", e.major[0], e.major[1],
-         dirt.month(e.entered), str(LEVEL_YEARS[e.level]), f"{e.entered.year}级", e.status,
-         dirt.month(e.graduated_on)]
-        for e in world.enrollments if e.department == department and active(e, day)
+        [
+            dirt.name(e.person.name),
+            dirt.id(e.person.id_number),
+            e.printed_household or e.person.household_id,
+            e.school[0],
+            e.school[1],
+            LEVEL_LABELS[e.level] if e.level != "technical" else "技工",
+            e.major[0],
+            e.major[1],
+            dirt.month(e.entered),
+            str(LEVEL_YEARS[e.level]),
+            f"{e.entered.year}级",
+            e.status,
+            dirt.month(e.graduated_on),
+        ]
+        for e in world.enrollments
+        if e.department == department and active(e, day)
     ]
 
 
 def write_education(path: Path, world: World, day: int, dirt: Dirt, as_of: date) -> None:
     rows = _enrollment_rows(world, day, dirt, "education")
-    _write_csv(path, ENROLLMENT_HEADER, rows, "gb18030",
-               title=f"职业院校学籍信息（截至{as_of:%Y年%m月%d日}）")
+    _write_csv(
+        path,
+        ENROLLMENT_HEADER,
+        rows,
+        "gb18030",
+        title=f"职业院校学籍信息（截至{as_of:%Y年%m月%d日}）",
+    )
 
 
 def write_technical(path: Path, world: World, day: int, dirt: Dirt) -> None:
@@ -224,17 +356,33 @@ def write_technical(path: Path, world: World, day: int, dirt: Dirt) -> None:
 
 
 def write_employment(path: Path, world: World, day: int, dirt: Dirt) -> None:
-    header = ["姓名", "公民身份号码", "就业状态", "就业形式", "用人单位", "统一社会信用代码", "就业地区",
-              "就业日期", "月收入（元）", "登记日期"]
+    header = [
+        "姓名",
+        "公民身份号码",
+        "就业状态",
+        "就业形式",
+        "用人单位",
+        "统一社会信用代码",
+        "就业地区",
+        "就业日期",
+        "月收入（元）",
+        "登记日期",
+    ]
 
     def row(j, change=None):
         change = change or {}
-        return [dirt.name(j.printed_name or j.person.name),
-                dirt.id(change.get("id_number", j.person.id_number), unicode_spaces=False),
-                j.status, j.form,
-                j.employer, j.credit_code, j.region, dirt.day(j.employed_on),
-                dirt.amount(change.get("income", j.income)) if j.income else "",
-                dirt.day(j.registered_on)]
+        return [
+            dirt.name(j.printed_name or j.person.name),
+            dirt.id(change.get("id_number", j.person.id_number), unicode_spaces=False),
+            j.status,
+            j.form,
+            j.employer,
+            j.credit_code,
+            j.region,
+            dirt.day(j.employed_on),
+            dirt.amount(change.get("income", j.income)) if j.income else "",
+            dirt.day(j.registered_on),
+        ]
 
     rows = [row(j) for j in world.jobs if active(j, day)]
     rows += [row(j, change) for j, change in world.extra_job_rows if active(j, day)]
@@ -244,8 +392,15 @@ def write_employment(path: Path, world: World, day: int, dirt: Dirt) -> None:
 def write_training(path: Path, world: World, day: int, dirt: Dirt) -> None:
     header = ["姓名", "身份证号码", "培训项目", "培训类别", "开始日期", "结束日期", "是否取得证书"]
     rows = [
-        [dirt.name(c.person.name), dirt.id(c.person.id_number), c.course, c.category,
-         dirt.day(c.started_on), dirt.day(c.ended_on), "是" if c.certified else "否"]
+        [
+            dirt.name(c.person.name),
+            dirt.id(c.person.id_number),
+            c.course,
+            c.category,
+            dirt.day(c.started_on),
+            dirt.day(c.ended_on),
+            "是" if c.certified else "否",
+        ]
         for c in world.courses
     ]
     _write_csv(path, header, rows, "utf-8-sig")

@@ -37,8 +37,11 @@ def answer_key(world: World) -> list[tuple[str, str, str, str]]:
     for day in range(world.days):
         as_of = (world.start + timedelta(days=day)).isoformat()
         effective = effective_days(day)
-        rows.update((as_of, c.rule_code, c.household_id, c.id_number)
-                    for c in world.cases if c.shown(effective))
+        rows.update(
+            (as_of, c.rule_code, c.household_id, c.id_number)
+            for c in world.cases
+            if c.shown(effective)
+        )
     return sorted(rows)
 
 
@@ -55,14 +58,19 @@ def write_day(inbox: Path, world: World, day: int, dirt: extracts.Dirt) -> list[
     written = []
     folder = inbox / as_of.isoformat()
     plan = {
-        "rural": [("家庭成员信息.xlsx", lambda p: extracts.write_members(p, world, day, dirt, as_of)),
-                  ("雨露计划补助发放明细.csv", lambda p: extracts.write_subsidies(p, world, day, dirt)),
-                  ("意愿台账.csv", lambda p: extracts.write_intents(p, world, day, dirt))],
-        "education": [("学籍信息导出.csv",
-                       lambda p: extracts.write_education(p, world, day, dirt, as_of))],
-        "hrss": [("就业登记.csv", lambda p: extracts.write_employment(p, world, day, dirt)),
-                 ("技工院校学籍.xlsx", lambda p: extracts.write_technical(p, world, day, dirt)),
-                 ("职业技能培训.csv", lambda p: extracts.write_training(p, world, day, dirt))],
+        "rural": [
+            ("家庭成员信息.xlsx", lambda p: extracts.write_members(p, world, day, dirt, as_of)),
+            ("雨露计划补助发放明细.csv", lambda p: extracts.write_subsidies(p, world, day, dirt)),
+            ("意愿台账.csv", lambda p: extracts.write_intents(p, world, day, dirt)),
+        ],
+        "education": [
+            ("学籍信息导出.csv", lambda p: extracts.write_education(p, world, day, dirt, as_of))
+        ],
+        "hrss": [
+            ("就业登记.csv", lambda p: extracts.write_employment(p, world, day, dirt)),
+            ("技工院校学籍.xlsx", lambda p: extracts.write_technical(p, world, day, dirt)),
+            ("职业技能培训.csv", lambda p: extracts.write_training(p, world, day, dirt)),
+        ],
     }
     for department, files in plan.items():
         if not sends(department, day):
@@ -75,15 +83,25 @@ def write_day(inbox: Path, world: World, day: int, dirt: extracts.Dirt) -> list[
     return written
 
 
-def generate(data_dir: Path, reference_dir: Path, households: int = 3000, days: int = 3,
-             seed: int = 20261130, divisions: Path | None = None,
-             start: date = DEFAULT_START) -> tuple[World, Path]:
+def generate(
+    data_dir: Path,
+    reference_dir: Path,
+    households: int = 3000,
+    days: int = 3,
+    seed: int = 20261130,
+    divisions: Path | None = None,
+    start: date = DEFAULT_START,
+) -> tuple[World, Path]:
     """Build the county, write its answer key, then every delivery day's extracts."""
     rng = random.Random(seed)
     world = CountyBuilder(
-        rng, load_divisions(divisions or reference_dir / "divisions_411224.csv"),
+        rng,
+        load_divisions(divisions or reference_dir / "divisions_411224.csv"),
         load_terms(reference_dir / "terms.csv"),
-        load_income_lines(reference_dir / "monitoring_lines.csv"), start, days, households,
+        load_income_lines(reference_dir / "monitoring_lines.csv"),
+        start,
+        days,
+        households,
     ).build()
     key_path = data_dir / "sample" / "answer_key.csv"
     write_answer_key(key_path, answer_key(world))

@@ -9,28 +9,43 @@ key follows from these records alone, never from the pipeline.
 from __future__ import annotations
 
 import csv
-import random
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from pipelines.sample import people
-
 LEVEL_YEARS = {"secondary_vocational": 3, "higher_vocational": 3, "five_year": 5, "technical": 3}
 LEVEL_AGES = {
-    "secondary_vocational": (15, 18), "higher_vocational": (18, 21),
-    "five_year": (15, 20), "technical": (16, 20),
+    "secondary_vocational": (15, 18),
+    "higher_vocational": (18, 21),
+    "five_year": (15, 20),
+    "technical": (16, 20),
 }
 SCHOOLS = {
-    "secondary_vocational": [("卢氏县职业中等专业学校", "4141012345"), ("三门峡市中等专业学校", "4141014321")],
-    "higher_vocational": [("三门峡职业技术学院", "4141010901"), ("河南工业职业技术学院", "4141010455")],
+    "secondary_vocational": [
+        ("卢氏县职业中等专业学校", "4141012345"),
+        ("三门峡市中等专业学校", "4141014321"),
+    ],
+    "higher_vocational": [
+        ("三门峡职业技术学院", "4141010901"),
+        ("河南工业职业技术学院", "4141010455"),
+    ],
     "five_year": [("郑州铁路职业技术学院", "4141010486")],
     "technical": [("三门峡技师学院", "4141099001"), ("河南省工业技师学院", "4141099002")],
 }
-MAJORS = [("计算机应用", "710201"), ("护理", "720201"), ("汽车运用与维修", "700206"),
-          ("电子商务", "730701"), ("现代农艺技术", "610101")]
-EMPLOYERS = ["卢氏县食用菌产业园有限公司", "三门峡市建筑劳务有限公司", "郑州富士康精密电子有限公司",
-             "卢氏县城关镇公益性岗位", "洛阳农业科技合作社"]
+MAJORS = [
+    ("计算机应用", "710201"),
+    ("护理", "720201"),
+    ("汽车运用与维修", "700206"),
+    ("电子商务", "730701"),
+    ("现代农艺技术", "610101"),
+]
+EMPLOYERS = [
+    "卢氏县食用菌产业园有限公司",
+    "三门峡市建筑劳务有限公司",
+    "郑州富士康精密电子有限公司",
+    "卢氏县城关镇公益性岗位",
+    "洛阳农业科技合作社",
+]
 PAYMENT_AMOUNT = 1500
 
 
