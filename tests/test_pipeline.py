@@ -98,7 +98,9 @@ def test_default_sample_matches_its_answer_key_and_publishes_the_contract(data_d
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("seed", "households", "days"), [(7, 800, 5), (12345, 1500, 4)])
+@pytest.mark.parametrize(
+    ("seed", "households", "days"), [(7, 800, 5), (12345, 1500, 4), (99, 60, 3)]
+)
 def test_other_seeds_and_sizes_match_their_answer_keys(data_dir, seed, households, days):
     run, key = sample(data_dir, households=households, days=days, seed=seed)
     run_days(run)

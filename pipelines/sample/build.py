@@ -51,20 +51,23 @@ class CountyBuilder:
         self.used: set[str] = set()  # persons and households already carrying a case
         self._index: dict | None = None  # person → records, rebuilt for each pick
         self._employed: set[int] = set()
+        self._per_village: dict[str, int] = {}
 
     # --- the clean county -------------------------------------------------------------------
 
     def build(self) -> World:
-        per_village: dict[str, int] = {}
         for _ in range(self.size):
-            village = self.rng.choice(self.divisions)
-            seq = per_village.get(village["village_code"], 0) + 1
-            per_village[village["village_code"]] = seq
-            self.world.households.append(self._household(village, seq))
+            self._add_household()
         self._add_outside_students()
         self._inject()
         self._add_events()
         return self.world
+
+    def _add_household(self) -> None:
+        village = self.rng.choice(self.divisions)
+        seq = self._per_village.get(village["village_code"], 0) + 1
+        self._per_village[village["village_code"]] = seq
+        self.world.households.append(self._household(village, seq))
 
     def _household(self, village: dict, seq: int) -> Household:
         rng = self.rng
@@ -333,21 +336,38 @@ class CountyBuilder:
     # --- injected cases ---------------------------------------------------------------------
 
     def _pick(self, want) -> tuple[Household, Person]:
-        """A person no case has touched yet, satisfying `want(household, person)`."""
+        """A person no case has touched yet, satisfying `want(household, person)`.
+
+        A small county may have no one left who fits: it then grows by clean households, drawn
+        as in `build`, until someone does, so every rule gets its cases at any size.
+        """
+        households = self.world.households
+        self._reindex()
+        candidates = self._candidates(households, want)
+        while not candidates:
+            if len(households) > 20 * self.size + 1000:
+                raise RuntimeError("the sample county cannot hold a case of every rule")
+            self._add_household()
+            self._reindex()
+            candidates = self._candidates(households[-1:], want)
+        hh, p = self.rng.choice(candidates)
+        self.used.update((p.id_number, hh.household_id))
+        return hh, p
+
+    def _reindex(self) -> None:
         self._index = {}
         w = self.world
         for records in (w.enrollments, w.payments, w.jobs, w.courses, w.intents):
             for r in records:
                 self._index.setdefault(id(r.person), []).append(r)
-        candidates = [
+
+    def _candidates(self, households: list[Household], want) -> list[tuple[Household, Person]]:
+        return [
             (hh, p)
-            for hh in self.world.households
+            for hh in households
             for p in hh.members
             if p.id_number not in self.used and hh.household_id not in self.used and want(hh, p)
         ]
-        hh, p = self.rng.choice(candidates)
-        self.used.update((p.id_number, hh.household_id))
-        return hh, p
 
     def _records_of(self, p: Person) -> int:
         if self._index is None:
