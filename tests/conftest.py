@@ -42,6 +42,19 @@ def published(data_dir: Path) -> duckdb.DuckDBPyConnection:
     return duckdb.connect(str(data_dir / "warehouse" / "yulu.duckdb"), read_only=True)
 
 
+def published_tables(data_dir: Path) -> dict[str, list]:
+    """Every row of every `mart` and `history` table, in a fixed order, for comparing runs."""
+    with published(data_dir) as con:
+        tables = [
+            t
+            for (t,) in con.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where table_schema in ('mart', 'history') order by 1"
+            ).fetchall()
+        ]
+        return {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables}
+
+
 def read_answer_key(path: Path) -> set[tuple[str, str, str, str]]:
     with path.open(encoding="utf-8") as f:
         return {

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import day_range, published, read_answer_key, run_days
+from conftest import day_range, published, published_tables, read_answer_key, run_days
 
 from pipelines.sample.generate import DEFAULT_START, generate
 from pipelines.settings import load_settings
@@ -107,35 +107,23 @@ def test_other_seeds_and_sizes_match_their_answer_keys(data_dir, seed, household
     assert_matches_key(read_answer_key(key), found(data_dir))
 
 
-def _snapshot(data_dir: Path) -> dict[str, list]:
-    with published(data_dir) as con:
-        tables = [
-            t
-            for (t,) in con.execute(
-                "select table_schema || '.' || table_name from information_schema.tables "
-                "where table_schema in ('mart', 'history') order by 1"
-            ).fetchall()
-        ]
-        return {t: con.execute(f"select * from {t} order by all").fetchall() for t in tables}
-
-
 def test_running_a_day_again_or_an_older_day_later_changes_nothing(data_dir):
     days, _ = sample(data_dir, households=300, days=3, seed=3)
     run_days(days)
-    first = _snapshot(data_dir)
+    first = published_tables(data_dir)
     run_days([days[-1]])  # the same day twice
-    assert _snapshot(data_dir) == first
+    assert published_tables(data_dir) == first
     run_days([days[0]])  # a backfill of an old day never rolls mart back
-    assert _snapshot(data_dir) == first
+    assert published_tables(data_dir) == first
 
 
 def test_days_out_of_order_give_the_same_warehouse(data_dir, tmp_path, monkeypatch):
     days, _ = sample(data_dir, households=300, days=3, seed=5)
     run_days(days)
-    in_order = _snapshot(data_dir)
+    in_order = published_tables(data_dir)
     other = tmp_path / "other"
     other.mkdir()
     monkeypatch.setenv("YULU_DATA_DIR", str(other))
     sample(other, households=300, days=3, seed=5)
     run_days([days[2], days[0], days[1]])
-    assert _snapshot(other) == in_order
+    assert published_tables(other) == in_order

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import day_range, published, run_days
+from conftest import day_range, published_tables, run_days
 
 from pipelines.sample.generate import DEFAULT_START, generate
 from pipelines.settings import REPO_ROOT, load_settings
@@ -66,18 +66,6 @@ def _wait_until_up(port: int, process: subprocess.Popen, seconds: float = 120) -
             pass
         time.sleep(1)
     raise TimeoutError("the Dagster webserver did not come up")
-
-
-def _tables(path: Path) -> dict[str, list]:
-    with published(path) as con:
-        names = [
-            t
-            for (t,) in con.execute(
-                "select table_schema || '.' || table_name from information_schema.tables "
-                "where table_schema in ('mart', 'history') order by 1"
-            ).fetchall()
-        ]
-        return {t: con.execute(f"select * from {t} order by all").fetchall() for t in names}
 
 
 @pytest.mark.slow
@@ -142,4 +130,4 @@ def test_backfill_from_the_ui_matches_a_day_by_day_run(data_dir, tmp_path, monke
     assert "Could not set lock" not in output and "IO Error" not in output
 
     run_days(day_range(DEFAULT_START, DAYS))  # the same sample, day by day, in process
-    assert _tables(ui_data) == _tables(data_dir)
+    assert published_tables(ui_data) == published_tables(data_dir)
