@@ -1,5 +1,6 @@
 """The ledger check: for every file of a delivery, rows read = rows staged + rows quarantined,
-and the staged and quarantined counts match the rows actually in the tables."""
+the rows read match the data rows a second reader counted in the file, and the staged and
+quarantined counts match the rows actually in the tables."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ LEDGER_CHECK = "ledger_balances"
 
 def ledger_imbalances_sql(kind: str) -> str:
     return f"""
-        select f.file_name, f.rows_read, f.rows_staged, f.rows_quarantined,
+        select f.file_name, f.rows_read, f.rows_counted, f.rows_staged, f.rows_quarantined,
                (select count(*) from staging.{kind} as s
                 where s.file_sha256 = f.file_sha256 and s.delivery_date = f.delivery_date)
                    as staged_in_table,
@@ -26,6 +27,7 @@ def ledger_imbalances_sql(kind: str) -> str:
         from audit.files as f
         where f.kind = '{kind}' and f.status = 'staged' and f.delivery_date = ?
           and not (f.rows_read = f.rows_staged + f.rows_quarantined
+                   and f.rows_read = coalesce(f.rows_counted, f.rows_read)
                    and staged_in_table = f.rows_staged
                    and rejected_in_table = f.rows_quarantined)"""
 

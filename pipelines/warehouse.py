@@ -78,6 +78,7 @@ AUDIT_FILES = [
     ("rows_read", "integer"),
     ("rows_staged", "integer"),
     ("rows_quarantined", "integer"),
+    ("rows_counted", "integer"),
     ("status", "varchar"),
     ("detail", "varchar"),
     ("unknown_columns", "varchar[]"),

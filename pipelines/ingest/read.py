@@ -57,6 +57,8 @@ class FileRead:
     file_format: str
     encoding: str | None
     extract: Extract | None = None
+    text: str | None = None  # the decoded text of a delimited file
+    delimiter: str | None = None
 
 
 def sha256_of(data: bytes) -> str:
@@ -114,9 +116,13 @@ def _excel_sheets(data: bytes) -> list[tuple[str, list[list[str]]]]:
         raise FileRejected("UNREADABLE", f"无法打开工作簿：{type(exc).__name__}") from exc
 
 
-def _csv_rows(text: str) -> list[tuple[int, list[str]]]:
+def sniff_delimiter(text: str) -> str:
+    """The separator used most in the first lines: comma, tab, semicolon or bar."""
     sample = "\n".join(text.splitlines()[:HEADER_SCAN_ROWS])
-    delimiter = max(",\t;|", key=sample.count)
+    return max(",\t;|", key=sample.count)
+
+
+def _csv_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows, line = [], 1
     try:
@@ -193,8 +199,9 @@ def read_file(path: Path, department: str) -> FileRead:
     if not data.strip():
         raise FileRejected("EMPTY", "文件为空")
     if result.file_format == "text":
-        text, result.encoding = decode(data)
-        sheets = [(None, _csv_rows(text))]
+        result.text, result.encoding = decode(data)
+        result.delimiter = sniff_delimiter(result.text)
+        sheets = [(None, _csv_rows(result.text, result.delimiter))]
     else:
         sheets = [
             (name, [(i + 1, row) for i, row in enumerate(rows)])

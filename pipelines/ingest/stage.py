@@ -14,10 +14,11 @@ import pandera.polars as pa
 import polars as pl
 
 from checks.schemas import SCHEMAS
+from pipelines.ingest.count import count_data_rows
 from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT, Field
 from pipelines.ingest.read import Extract, FileRead, FileRejected, read_file, sha256_of
 from pipelines.ingest.values import normalise_column, normalise_ids
-from pipelines.warehouse import RAW_KEPT, staging_columns
+from pipelines.warehouse import AUDIT_FILES, RAW_KEPT, staging_columns
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,7 @@ class FileOutcome:
     rows_read: int = 0
     rows_staged: int = 0
     rows_quarantined: int = 0
+    rows_counted: int | None = None  # data rows by a second reader (`count.py`)
     detail: str = ""
     encoding: str | None = None
     file_format: str | None = None
@@ -44,6 +46,7 @@ class FileOutcome:
     unknown_columns: tuple[str, ...] = ()
 
     def ledger_row(self, department: str, delivery: date) -> list:
+        """The values of `audit.files`, in the order of `AUDIT_FILES`."""
         return [
             self.file_sha256,
             self.file_name,
@@ -56,6 +59,7 @@ class FileOutcome:
             self.rows_read,
             self.rows_staged,
             self.rows_quarantined,
+            self.rows_counted,
             self.status,
             self.detail,
             list(self.unknown_columns),
@@ -183,6 +187,7 @@ def stage_file(
         rows_read=len(extract.rows) + len(extract.bad_rows),
         rows_staged=staged.height,
         rows_quarantined=len(rejected),
+        rows_counted=count_data_rows(path, read),
         detail=("未识别的列已忽略：" + "、".join(unknown)) if unknown else "",
         encoding=read.encoding,
         file_format=read.file_format,
@@ -260,8 +265,10 @@ def ingest_delivery(
         for path in sorted(p for p in folder.iterdir() if p.is_file()):
             outcomes.append(stage_file(con, path, department, delivery, seen))
     if outcomes:
+        columns = ", ".join(name for name, _ in AUDIT_FILES)
+        marks = ", ".join("?" for _ in AUDIT_FILES)
         con.executemany(
-            "insert into audit.files values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert into audit.files ({columns}) values ({marks})",
             [o.ledger_row(department, delivery) for o in outcomes],
         )
     log.info(
