@@ -2,7 +2,15 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-export YULU_DATA_DIR ?= $(CURDIR)/data
+# Paths from the environment (see .env.example) are made absolute here, so that they mean the
+# same in every process, whatever its working directory.
+export YULU_DATA_DIR := $(abspath $(or $(YULU_DATA_DIR),data))
+ifneq ($(strip $(YULU_REFERENCE_DIR)),)
+export YULU_REFERENCE_DIR := $(abspath $(YULU_REFERENCE_DIR))
+endif
+ifneq ($(strip $(DAGSTER_HOME)),)
+export DAGSTER_HOME := $(abspath $(DAGSTER_HOME))
+endif
 # The sample's delivery days (yulu sample's defaults: 3 days from 2026-11-30).
 SAMPLE_FROM := 2026-11-30
 SAMPLE_TO := 2026-12-02
@@ -33,11 +41,12 @@ lint: setup
 check: lint test
 
 # The Dagster UI and daemon on 127.0.0.1; run history lives in $(YULU_DATA_DIR)/dagster.
+# Started from inside $DAGSTER_HOME, so Dagster does not warn about the template dagster.yaml here.
 dev: setup
 	$(BIN)/python -c "from pipelines.instance import prepare_dagster_home; \
 	from pipelines.settings import load_settings; prepare_dagster_home(load_settings())"
-	DAGSTER_HOME=$${DAGSTER_HOME:-$(YULU_DATA_DIR)/dagster} \
-	  $(BIN)/dagster dev -h 127.0.0.1 -p $(DAGSTER_PORT) -m pipelines.definitions
+	home=$${DAGSTER_HOME:-$(YULU_DATA_DIR)/dagster} && cd "$$home" && DAGSTER_HOME="$$home" \
+	  $(CURDIR)/$(BIN)/dagster dev -h 127.0.0.1 -p $(DAGSTER_PORT) -m pipelines.definitions
 
 clean:
 	rm -rf $(VENV)

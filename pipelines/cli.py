@@ -21,9 +21,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="yulu", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     sample = commands.add_parser("sample", help="write a synthetic county into the inbox")
-    sample.add_argument("--households", type=int, default=3000)
-    sample.add_argument("--days", type=int, default=3)
-    sample.add_argument("--seed", type=int, default=20261130)
+    sample.add_argument(
+        "--households",
+        type=int,
+        default=3000,
+        help="households to draw (default 3000); a small county grows until every rule has cases",
+    )
+    sample.add_argument("--days", type=int, default=3, help="delivery days to write (default 3)")
+    sample.add_argument("--seed", type=int, default=20261130, help="same seed, same files")
     sample.add_argument(
         "--divisions",
         type=Path,
@@ -37,9 +42,13 @@ def _parser() -> argparse.ArgumentParser:
         help=f"first delivery day (default {DEFAULT_START})",
     )
     run = commands.add_parser("run", help="process delivery days through Dagster")
-    run.add_argument("--date", type=_day)
-    run.add_argument("--from", dest="first", type=_day)
-    run.add_argument("--to", dest="last", type=_day)
+    run.add_argument("--date", type=_day, metavar="YYYY-MM-DD", help="one delivery day")
+    run.add_argument(
+        "--from", dest="first", type=_day, metavar="YYYY-MM-DD", help="first day of a range"
+    )
+    run.add_argument(
+        "--to", dest="last", type=_day, metavar="YYYY-MM-DD", help="last day, included"
+    )
     return parser
 
 
@@ -88,7 +97,8 @@ def _run(args) -> int:
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     failed = []
     with dg.DagsterInstance.get() as instance:
-        progress = tqdm(days, desc="yulu run", unit="day", file=sys.stderr)
+        # disable=None: a bar on a terminal, nothing when the output goes to a file or pipe
+        progress = tqdm(days, desc="yulu run", unit="day", file=sys.stderr, disable=None)
         for day in progress:
             progress.set_postfix_str(day.isoformat())
             result = job.execute_in_process(
