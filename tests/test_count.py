@@ -68,3 +68,9 @@ def test_the_ledger_check_fails_when_the_reader_and_the_second_count_disagree(da
         results = {r.asset_key.path[-1]: r for r in ledger_check_results(con, "rural", DAY)}
     assert not results["rural_subsidies"].passed
     assert results["rural_subsidies"].metadata["files"].value == "补助.csv"
+
+
+def test_a_header_without_rows_has_none(tmp_path):
+    path = tmp_path / "补助.csv"
+    path.write_bytes(csv_text("rural_subsidies", []).encode("utf-8"))
+    assert count_data_rows(path, read_file(path, "rural")) == 0

@@ -53,7 +53,7 @@ def _count_text(text: str, delimiter: str, header_line: int, width: int) -> int:
             column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
         ),
     )
-    filled = pa.array([False] * table.num_rows)
+    filled = pa.array([False] * table.num_rows, type=pa.bool_())
     for column in table.columns:
         filled = pc.or_(filled, pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0))
     return (pc.sum(filled).as_py() or 0) + ragged
