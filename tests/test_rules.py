@@ -312,6 +312,23 @@ def test_dup01_differing_copies_only(tmp):
     ) == {("DUP-01", HH2, OTHER)}
 
 
+def test_dup01_detail_names_the_rows_and_the_columns_that_differ(tmp):
+    members = [member(HH, 1, "张三", HEAD), {**member(HH, 1, "张三", HEAD), "民族": "回族"}]
+    jobs = [job("张三", HEAD, income="3000"), job("张三", HEAD, income="3500")]
+    assert findings(tmp, {"rural_members": members, "hrss_employment": jobs}) == {
+        ("DUP-01", HH, HEAD)
+    }
+    with working_db(load_settings()) as con:
+        details = con.execute(
+            "select detail from reconcile.discrepancies order by detail"
+        ).fetchall()
+    # the header is line 1 of each CSV, so the two copies are lines 2 and 3
+    assert details == [
+        ("乡村振兴「家庭成员信息」第2、3行为同一人，内容不一致：民族",),
+        ("人社「就业登记信息」第2、3行为同一人，内容不一致：月收入(元)",),
+    ]
+
+
 def test_hh04_below_the_line_and_not_monitored(tmp):
     line = income_line()
     members = [

@@ -34,8 +34,25 @@ def snapshot_sql(kind: Kind, as_of: date) -> str:
         )"""
 
 
+def _disagreement_sql(kind: Kind, key: str) -> str:
+    """Per record key whose copies disagree: their source rows and the headers that differ."""
+    differing = ", ".join(
+        f"case when count(distinct coalesce(cast({f.name} as varchar), '')) > 1 "
+        f"then '{f.headers[0]}' end"
+        for f in kind.fields
+        if f.name not in kind.record_key
+    )
+    return f"""
+        select {key}, list(source_row order by file_sha256, source_row) as copy_rows,
+               list_filter([{differing}], lambda x: x is not null) as differing_columns
+        from grouped
+        where keyed and copies > same_content
+        group by {key}"""
+
+
 def deduplicated_sql(kind: Kind, as_of: date) -> str:
-    """One row per record of the snapshot, with `copies` and `versions` of its key."""
+    """One row per record of the snapshot, with the number of `copies` of its key and, where
+    they disagree (DUP-01), their rows and the columns that differ."""
     content = ", ".join(f"cast({c} as varchar)" for c in _content_columns(kind))
     key = list(kind.record_key)
     if not key:
@@ -66,6 +83,7 @@ def deduplicated_sql(kind: Kind, as_of: date) -> str:
         select date '{as_of.isoformat()}' as as_of, * exclude (keyed, copy_no, same_content),
                (copies > same_content) as copies_disagree
         from grouped
+        left join ({_disagreement_sql(kind, partition)}) using ({partition})
         where copy_no = 1
         order by {meta}"""
 

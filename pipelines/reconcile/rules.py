@@ -107,11 +107,12 @@ DUP_01 = Rule(
     WARNING,
     "same ID twice in one extract, with differing content",
     f"""
-    with dup as ({_id_rows_sql("copies_disagree", ", copies")})
+    with dup as ({_id_rows_sql("copies_disagree", ", copy_rows, differing_columns")})
     select coalesce(d.household_id, r.household_id) as household_id, d.id_number,
            d.kind as discriminator, [d.department] as departments,
-           format('{{}}「{{}}」中同一人出现{{}}次，内容不一致', dept_label(d.department),
-                  kind_label(d.kind), d.copies) as detail
+           format('{{}}「{{}}」第{{}}行为同一人，内容不一致：{{}}', dept_label(d.department),
+                  kind_label(d.kind), array_to_string(d.copy_rows, '、'),
+                  array_to_string(d.differing_columns, '、')) as detail
     from dup as d left join register as r using (id_number)
     """,
 )
