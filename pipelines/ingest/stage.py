@@ -47,23 +47,9 @@ class FileOutcome:
 
     def ledger_row(self, department: str, delivery: date) -> list:
         """The values of `audit.files`, in the order of `AUDIT_FILES`."""
-        return [
-            self.file_sha256,
-            self.file_name,
-            department,
-            self.kind,
-            delivery,
-            self.encoding,
-            self.file_format,
-            self.sheet,
-            self.rows_read,
-            self.rows_staged,
-            self.rows_quarantined,
-            self.rows_counted,
-            self.status,
-            self.detail,
-            list(self.unknown_columns),
-        ]
+        given = {"department": department, "delivery_date": delivery}
+        row = [given[name] if name in given else getattr(self, name) for name, _ in AUDIT_FILES]
+        return [list(v) if isinstance(v, tuple) else v for v in row]
 
 
 def _skip_reason(path: Path) -> str | None:
