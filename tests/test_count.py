@@ -30,8 +30,8 @@ def test_delimited_text_counted_by_hand(tmp_path):
     path.write_bytes(text.encode("gb18030"))
     read = read_file(path, "rural")
     # two payments, the one with a line break in a quoted name, the long one, the totals row
-    assert count_data_rows(path, read) == 5
-    assert len(read.extract.rows) + len(read.extract.bad_rows) == 5
+    assert count_data_rows(path, read, read.extracts[0]) == 5
+    assert len(read.extracts[0].rows) + len(read.extracts[0].bad_rows) == 5
 
 
 def test_workbook_counted_by_hand(tmp_path):
@@ -50,8 +50,8 @@ def test_workbook_counted_by_hand(tmp_path):
     sheet.cell(40, 12, " ")  # a stray space far to the right and below: not data
     book.save(path)
     read = read_file(path, "rural")
-    assert read.extract.sheet == "明细"
-    assert count_data_rows(path, read) == 4
+    assert read.extracts[0].sheet == "明细"
+    assert count_data_rows(path, read, read.extracts[0]) == 4
 
 
 def test_the_ledger_check_fails_when_the_reader_and_the_second_count_disagree(data_dir):
@@ -73,4 +73,5 @@ def test_the_ledger_check_fails_when_the_reader_and_the_second_count_disagree(da
 def test_a_header_without_rows_has_none(tmp_path):
     path = tmp_path / "补助.csv"
     path.write_bytes(csv_text("rural_subsidies", []).encode("utf-8"))
-    assert count_data_rows(path, read_file(path, "rural")) == 0
+    read = read_file(path, "rural")
+    assert count_data_rows(path, read, read.extracts[0]) == 0

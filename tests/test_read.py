@@ -30,9 +30,9 @@ def test_gb18030_names_round_trip_exactly(tmp_path):
     )
     read = read_file(path, "education")
     assert read.encoding == "gb18030"
-    assert read.extract.kind.name == "education_enrollments"
-    assert read.extract.rows[0][0] == 3  # the title is line 1, the header line 2
-    assert read.extract.rows[0][1][0] == name
+    assert read.kind.name == "education_enrollments"
+    assert read.extracts[0].rows[0][0] == 3  # the title is line 1, the header line 2
+    assert read.extracts[0].rows[0][1][0] == name
 
 
 def test_utf8_bom_gbk_and_utf16(tmp_path):
@@ -41,8 +41,8 @@ def test_utf8_bom_gbk_and_utf16(tmp_path):
         path = tmp_path / f"{encoding}.csv"
         path.write_bytes(text.encode(encoding))
         read = read_file(path, "rural")
-        assert (read.encoding, read.extract.kind.name) == (expected, "rural_subsidies")
-        assert read.extract.rows[0][1][2] == "李四"
+        assert (read.encoding, read.kind.name) == (expected, "rural_subsidies")
+        assert read.extracts[0].rows[0][1][2] == "李四"
 
 
 def test_header_variants_with_invisible_characters(tmp_path):
@@ -63,7 +63,7 @@ def test_header_variants_with_invisible_characters(tmp_path):
     row = "2026秋,0001,李四," + STUDENT + ",学校,中职,2025级,1500,2026-10-01,已发放"
     path = tmp_path / "x.csv"
     path.write_text(header + "\n" + row + "\n", encoding="utf-8")
-    extract = read_file(path, "rural").extract
+    extract = read_file(path, "rural").extracts[0]
     assert extract.kind.name == "rural_subsidies"
     assert sorted(extract.columns.values()) == sorted(f.name for f in extract.kind.fields)
 

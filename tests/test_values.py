@@ -88,3 +88,27 @@ def test_risk_types_with_every_separator():
 def test_codes_keep_leading_zeros():
     values, bad = norm(["0012345", " 0012345 ", "12a45"], MEMBERS.field("household_id"))
     assert values == ["0012345", "0012345", None] and bad == [False, False, True]
+
+
+def test_a_month_given_as_a_whole_date_keeps_the_month_if_the_day_exists():
+    values, bad = norm(
+        ["2025-09-15", "2025-02-30", "2025年2月30日"], ENROLLMENTS.field("enrolled_on")
+    )
+    assert values == [date(2025, 9, 1), None, None] and bad == [False, True, True]
+
+
+def test_a_school_year_that_is_not_two_consecutive_years_is_not_a_term():
+    values, bad = norm(
+        ["2030-2020学年第二学期", "2025-2027学年第一学期", "2025-2026学年第二学期"],
+        SUBSIDIES.field("term"),
+    )
+    assert values == [None, None, "2026-spring"] and bad == [True, True, False]
+
+
+def test_commas_only_as_thousands_separators_and_only_finite_amounts():
+    values, bad = norm(
+        ["12,345,678.5", "1,50", "1.500,00", "15,00", "inf", "1e309", "NaN", "1,500元"],
+        SUBSIDIES.field("amount"),
+    )
+    assert values == [12345678.5] + [None] * 6 + [1500.0]
+    assert bad == [False] + [True] * 6 + [False]

@@ -16,15 +16,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
-from pipelines.ingest.read import FileRead
+from pipelines.ingest.read import Extract, FileRead
 
 # What a blank ragged row may hold: separators, quotes and what `str.strip` removes.
 _BLANK_TEXT = str.maketrans("", "", "\"' \t\r\n,;|\u3000\u00a0")
 
 
-def count_data_rows(path: Path, read: FileRead) -> int | None:
-    """Rows below the header with any non-blank cell; None where no second reader exists."""
-    extract = read.extract
+def count_data_rows(path: Path, read: FileRead, extract: Extract) -> int | None:
+    """Rows below the extract's header with any non-blank cell; None where no second reader
+    exists."""
     header_row = extract.header_rows[-1]
     if read.file_format == "text":
         return _count_text(read.text, read.delimiter, header_row, len(extract.headers))

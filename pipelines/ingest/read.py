@@ -10,18 +10,26 @@ import csv
 import hashlib
 import io
 import math
+import re
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
-from pipelines.ingest.kinds import Kind, closest_kind, recognise
+from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT, Kind, closest_kind, header_key, recognise
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 TOTALS = ("合计", "小计", "总计")
 HEADER_SCAN_ROWS = 30
+# The Excel reader holds a sheet as a dense grid from A1 to its last filled cell; a stray value
+# far from the data would need more memory than the machine has, so such a sheet is refused.
+MAX_SHEET_CELLS = 20_000_000
+_FILLED_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?<!/)>')
+_NON_ASCII = re.compile(rb"[\x80-\xff]+")
 
 
 class FileRejected(Exception):
@@ -56,9 +64,14 @@ class FileRead:
     sha256: str
     file_format: str
     encoding: str | None
-    extract: Extract | None = None
+    # one per sheet holding data; a delimited file has one
+    extracts: list[Extract] = field(default_factory=list)
     text: str | None = None  # the decoded text of a delimited file
     delimiter: str | None = None
+
+    @property
+    def kind(self) -> Kind:
+        return self.extracts[0].kind
 
 
 def sha256_of(data: bytes) -> str:
@@ -73,18 +86,63 @@ def sniff_format(data: bytes) -> str:
     return "text"
 
 
+def _line_of(data: bytes, position: int) -> int:
+    return data.count(b"\n", 0, position) + 1
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """(text, encoding). Tries the encodings departments use, strictly, so nothing is garbled."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    for encoding in ("utf-8", "gbk", "gb18030"):
+    for bom, encoding, label in (
+        (BOMS[0], "utf-8-sig", "UTF-8"),
+        (BOMS[1], "utf-16", "UTF-16"),
+        (BOMS[2], "utf-16", "UTF-16"),
+    ):
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as exc:
+                line = _line_of(data, exc.start)
+                message = f"文件标明为 {label} 编码，但第{line}行附近的字节不是有效的 {label}"
+                raise FileRejected("ENCODING", message) from exc
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    for encoding in ("gbk", "gb18030"):
         try:
-            return data.decode(encoding), encoding
+            text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
+        _refuse_mixed_utf8(data, encoding)
+        return text, encoding
     raise FileRejected("ENCODING", "无法识别文件编码（不是 UTF-8、GBK 或 GB18030）")
+
+
+def _common_hanzi(text: str) -> bool:
+    """Whether every character is among the 3,755 most common (GB2312 level 1: B0A1-D7FE)."""
+    try:
+        return all(0xB0 <= c.encode("gb2312")[0] <= 0xD7 for c in text)
+    except UnicodeEncodeError:
+        return False
+
+
+def _refuse_mixed_utf8(data: bytes, encoding: str) -> None:
+    """A GBK file with a value pasted in as UTF-8 decodes without error, into mojibake.
+
+    Each run of non-ASCII bytes is looked at: one that is valid UTF-8 and reads as common
+    characters, but reads as rare ones in the file's encoding (张伟 shown as 寮犱紵), was
+    written in UTF-8. Real GBK text is seldom valid UTF-8 and then seldom common characters.
+    """
+    for run in _NON_ASCII.finditer(data):
+        try:
+            as_utf8 = run.group().decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+        as_file = run.group().decode(encoding, errors="replace")
+        if len(as_utf8) >= 2 and _common_hanzi(as_utf8) and not _common_hanzi(as_file):
+            line = _line_of(data, run.start())
+            message = f"第{line}行有 UTF-8 编码的文字，与文件其余部分（{encoding.upper()}）不一致"
+            raise FileRejected("MIXED_ENCODING", message)
 
 
 def _cell_text(value: object) -> str:
@@ -104,7 +162,36 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _excel_sheets(data: bytes) -> list[tuple[str, list[list[str]]]]:
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _refuse_sprawling_sheets(data: bytes) -> None:
+    """Refuses a workbook whose filled cells span more than MAX_SHEET_CELLS (see there)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        parts = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
+        for part in parts:
+            rows = columns = 0
+            for match in _FILLED_CELL.finditer(archive.read(part)):
+                columns = max(columns, _column_number(match.group(1)))
+                rows = max(rows, int(match.group(2)))
+            if rows * columns > MAX_SHEET_CELLS:
+                message = (
+                    f"工作表的数据区域过大（{rows}行×{columns}列，远超实际数据），可能有远处的"
+                    "单元格误填了内容；请清除后重新导出"
+                )
+                raise FileRejected("SHEET_TOO_LARGE", message)
+    except zipfile.BadZipFile as exc:
+        raise FileRejected("UNREADABLE", "文件已损坏或不是有效的 Excel 工作簿") from exc
+
+
+def _excel_sheets(data: bytes, file_format: str) -> list[tuple[str, list[list[str]]]]:
+    if file_format == "xlsx":
+        _refuse_sprawling_sheets(data)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
@@ -113,13 +200,23 @@ def _excel_sheets(data: bytes) -> list[tuple[str, list[list[str]]]]:
             sheets.append((name, [[_cell_text(v) for v in row] for row in rows]))
         return sheets
     except Exception as exc:  # calamine raises several types for damaged workbooks
-        raise FileRejected("UNREADABLE", f"无法打开工作簿：{type(exc).__name__}") from exc
+        # The type only: a parser's message may quote cell contents.
+        message = f"文件已损坏或不是有效的 Excel 工作簿（{type(exc).__name__}）"
+        raise FileRejected("UNREADABLE", message) from exc
 
 
-def sniff_delimiter(text: str) -> str:
-    """The separator used most in the first lines: comma, tab, semicolon or bar."""
-    sample = "\n".join(text.splitlines()[:HEADER_SCAN_ROWS])
-    return max(",\t;|", key=sample.count)
+def sniff_delimiter(text: str, department: str) -> str:
+    """The separator that splits a line of the first ones into the most known headers (comma,
+    tab, semicolon or bar); where none does, the one used most."""
+    lines = text.splitlines()[:HEADER_SCAN_ROWS]
+    known = {key for kind in KINDS_BY_DEPARTMENT[department] for key in kind.header_map}
+
+    def headers_found(delimiter: str) -> int:
+        rows = csv.reader(lines, delimiter=delimiter)
+        return max((sum(header_key(c) in known for c in row) for row in rows), default=0)
+
+    sample = "\n".join(lines)
+    return max(",\t;|", key=lambda d: (headers_found(d), sample.count(d)))
 
 
 def _csv_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
@@ -130,7 +227,8 @@ def _csv_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
             rows.append((line, record))
             line = reader.line_num + 1
     except csv.Error as exc:
-        raise FileRejected("CSV_SYNTAX", f"第{line}行附近 CSV 格式错误：{exc}") from exc
+        hint = "，可能有未闭合的引号" if "field limit" in str(exc) else ""
+        raise FileRejected("CSV_SYNTAX", f"第{line}行附近 CSV 格式错误{hint}：{exc}") from exc
     return rows
 
 
@@ -155,16 +253,27 @@ def _blank(cells: list[str]) -> bool:
 
 def _is_totals(cells: list[str]) -> bool:
     first = next((c.strip() for c in cells if c.strip()), "")
-    return first.replace(" ", "").startswith(TOTALS)
+    return header_key(first).startswith(TOTALS)
+
+
+def _swallows_records(cells: list[str], delimiter: str, width: int) -> bool:
+    """A quote left open runs on into the next lines: a cell holding whole records."""
+    least = max(2, width // 2)
+    return any(line.count(delimiter) >= least for cell in cells for line in cell.split("\n")[1:])
 
 
 def find_extract(
-    department: str, sheet: str | None, grid: list[tuple[int, list[str]]], from_excel: bool
+    department: str,
+    sheet: str | None,
+    grid: list[tuple[int, list[str]]],
+    from_excel: bool,
+    delimiter: str | None = None,
 ) -> Extract | None:
     best = None
     for header_idx, cells in _header_candidates(grid):
         found = recognise(department, cells)
-        if found and (best is None or len(found[1]) >= len(best[2])):
+        # the first of equally good headers: a header repeated lower down is a data row
+        if found and (best is None or len(found[1]) > len(best[2])):
             best = (header_idx, found[0], found[1], cells)
     if best is None:
         return None
@@ -179,13 +288,26 @@ def find_extract(
         [],
         from_excel=from_excel,
     )
+    header_keys = [[header_key(c) for c in grid[i][1]] for i in header_idx]
     for row_no, cells in grid[header_idx[-1] + 1 :]:
         if _blank(cells):
             continue
+        if delimiter and _swallows_records(cells, delimiter, width):
+            message = f"第{row_no}行的引号未闭合，其后的各行被并入了一个字段"
+            raise FileRejected("CSV_QUOTE", message)
         if _is_totals(cells):
             extract.bad_rows.append((row_no, "TOTALS_ROW", "合计/小计行，不是记录", cells))
-        elif not from_excel and len(cells) != width and not _blank(cells[width:]):
-            reason = f"字段数为{len(cells)}，表头为{width}列"
+        elif (
+            header_key(cells[0]) in (k[0] for k in header_keys if k)
+            and [header_key(c) for c in cells] in header_keys
+        ):
+            extract.bad_rows.append((row_no, "HEADER_ROW", "重复的表头行，不是记录", cells))
+        elif not from_excel and len(cells) > width and not _blank(cells[width:]):
+            reason = f"字段数为{len(cells)}，多于表头的{width}列"
+            extract.bad_rows.append((row_no, "FIELD_COUNT", reason, cells))
+        elif not from_excel and len(cells) < width:
+            # a field missing in the middle would shift every later value one column left
+            reason = f"字段数为{len(cells)}，少于表头的{width}列"
             extract.bad_rows.append((row_no, "FIELD_COUNT", reason, cells))
         else:
             extract.rows.append((row_no, (cells + [""] * width)[:width]))
@@ -196,23 +318,33 @@ def read_file(path: Path, department: str) -> FileRead:
     """Read one file of a department's inbox; raises FileRejected for a file-level failure."""
     data = path.read_bytes()
     result = FileRead(path, sha256_of(data), sniff_format(data), None)
-    if not data.strip():
+    if not _without_bom(data).strip():
         raise FileRejected("EMPTY", "文件为空")
     if result.file_format == "text":
         result.text, result.encoding = decode(data)
-        result.delimiter = sniff_delimiter(result.text)
+        result.delimiter = sniff_delimiter(result.text, department)
         sheets = [(None, _csv_rows(result.text, result.delimiter))]
     else:
         sheets = [
             (name, [(i + 1, row) for i, row in enumerate(rows)])
-            for name, rows in _excel_sheets(data)
+            for name, rows in _excel_sheets(data, result.file_format)
         ]
+    from_excel = result.file_format != "text"
     for name, grid in sheets:
-        extract = find_extract(department, name, grid, result.file_format != "text")
+        extract = find_extract(department, name, grid, from_excel, result.delimiter)
         if extract is not None:
-            result.extract = extract
-            return result
-    raise FileRejected("UNKNOWN_HEADER", _unknown_header_message(department, sheets))
+            result.extracts.append(extract)
+    if not result.extracts:
+        raise FileRejected("UNKNOWN_HEADER", _unknown_header_message(department, sheets))
+    kinds = {e.kind.name for e in result.extracts}
+    if len(kinds) > 1:
+        found = "；".join(f"工作表「{e.sheet}」为「{e.kind.title}」" for e in result.extracts)
+        raise FileRejected("MIXED_KINDS", f"一个文件中有多种报表（{found}），请分开报送")
+    return result
+
+
+def _without_bom(data: bytes) -> bytes:
+    return next((data[len(b) :] for b in BOMS if data.startswith(b)), data)
 
 
 def _unknown_header_message(department: str, sheets) -> str:

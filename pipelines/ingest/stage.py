@@ -22,10 +22,14 @@ from pipelines.warehouse import AUDIT_FILES, RAW_KEPT, staging_columns
 
 log = logging.getLogger(__name__)
 
-# Pandera check names → (reason code, how a person reads it)
+# Pandera check names → (reason code, how a person reads it); parameterised checks by prefix
 CHECK_REASONS = {
     "not_nullable": ("REQUIRED", "为空"),
     "id_present": ("ID_MISSING", "缺少可用的证件号码"),
+    "greater_than_or_equal_to": ("OUT_OF_RANGE", "的值小于允许的最小值"),
+    "less_than_or_equal_to": ("OUT_OF_RANGE", "的值大于允许的最大值"),
+    "str_matches": ("BAD_FORMAT", "的格式不符"),
+    "isin": ("NOT_ALLOWED", "的值不在允许的取值中"),
 }
 
 
@@ -112,7 +116,8 @@ def _validate(extract: Extract, frame: pl.DataFrame, reasons: dict) -> None:
             already = reasons.get(index, [])
             f = next((f for f in extract.kind.fields if f.name == column), None)
             header = _header(extract, f) if f else column
-            code, text = CHECK_REASONS.get(check, ("INVALID", f"不符合规则 {check}"))
+            name = check.split("(")[0]
+            code, text = CHECK_REASONS.get(name, ("INVALID", f"不符合规则 {check}"))
             if code == "REQUIRED" and any(header in r for _, r in already):
                 continue  # already explained as unreadable
             message = text if code == "ID_MISSING" else f"列「{header}」{text}"
@@ -144,18 +149,41 @@ def stage_file(
     try:
         read: FileRead = read_file(path, department)
     except FileRejected as rejected:
-        sha = _sha_or_none(path)
-        return FileOutcome(path.name, sha, None, "rejected", detail=f"{path.name}：{rejected}")
+        return _rejected(path, str(rejected))
+    except Exception as exc:  # any other failure to read rejects this file, not the delivery
+        log.warning("%s: unreadable (%s)", path.name, type(exc).__name__)
+        return _rejected(path, f"无法读取文件（{type(exc).__name__}）")
     if read.sha256 in seen:
-        return FileOutcome(
-            path.name,
-            read.sha256,
-            read.extract.kind.name,
-            "duplicate",
-            detail="与同日已收文件内容相同，未重复入库",
-        )
+        detail = "与同日已收文件内容相同，未重复入库"
+        return FileOutcome(path.name, read.sha256, read.kind.name, "duplicate", detail=detail)
     seen.add(read.sha256)
-    extract = read.extract
+    outcome = FileOutcome(
+        path.name,
+        read.sha256,
+        read.kind.name,
+        "staged",
+        rows_counted=0,
+        encoding=read.encoding,
+        file_format=read.file_format,
+        sheet="、".join(e.sheet for e in read.extracts if e.sheet) or None,
+    )
+    for extract in read.extracts:
+        _stage_extract(con, path, read, extract, department, delivery, outcome)
+    unknown = outcome.unknown_columns
+    outcome.detail = ("未识别的列已忽略：" + "、".join(unknown)) if unknown else ""
+    return outcome
+
+
+def _stage_extract(
+    con,
+    path: Path,
+    read: FileRead,
+    extract: Extract,
+    department: str,
+    delivery: date,
+    outcome: FileOutcome,
+) -> None:
+    """Stages one sheet (or the one table of a text file) and adds its counts to `outcome`."""
     raw = _raw_frame(extract)
     frame, reasons = _normalise(extract, raw, delivery)
     _validate(extract, frame, reasons)
@@ -163,22 +191,19 @@ def stage_file(
     staged = _staged_frame(extract, raw, frame, keep)
     _insert_staged(con, extract, staged, read, department, delivery)
     rejected = _rejected_rows(extract, reasons)
-    _insert_rejected(con, rejected, read, extract.sheet, department, delivery)
-    unknown = tuple(extract.unknown_columns)
+    _insert_rejected(con, rejected, read, extract, department, delivery)
+    counted = count_data_rows(path, read, extract)
+    outcome.rows_read += len(extract.rows) + len(extract.bad_rows)
+    outcome.rows_staged += staged.height
+    outcome.rows_quarantined += len(rejected)
+    outcome.rows_counted = None if counted is None else (outcome.rows_counted or 0) + counted
+    new = [c for c in extract.unknown_columns if c not in outcome.unknown_columns]
+    outcome.unknown_columns = (*outcome.unknown_columns, *new)
+
+
+def _rejected(path: Path, reason: str) -> FileOutcome:
     return FileOutcome(
-        path.name,
-        read.sha256,
-        extract.kind.name,
-        "staged",
-        rows_read=len(extract.rows) + len(extract.bad_rows),
-        rows_staged=staged.height,
-        rows_quarantined=len(rejected),
-        rows_counted=count_data_rows(path, read),
-        detail=("未识别的列已忽略：" + "、".join(unknown)) if unknown else "",
-        encoding=read.encoding,
-        file_format=read.file_format,
-        sheet=extract.sheet,
-        unknown_columns=unknown,
+        path.name, _sha_or_none(path), None, "rejected", detail=f"{path.name}：{reason}"
     )
 
 
@@ -214,8 +239,18 @@ def _insert_staged(
         con.unregister("staged_frame")
 
 
-def _insert_rejected(con, rejected, read: FileRead, sheet, department, delivery) -> None:
-    headers = read.extract.headers
+def _raw_json(headers: list[str], cells: list[str]) -> str:
+    """Every cell of a row by its header; a cell without a header of its own (past the last
+    header, under a blank or repeated one) by its column number, so nothing is left out."""
+    raw: dict[str, str] = {}
+    for j, cell in enumerate(cells):
+        name = headers[j] if j < len(headers) else ""
+        raw[name if name and name not in raw else f"第{j + 1}列"] = cell
+    return json.dumps(raw, ensure_ascii=False)
+
+
+def _insert_rejected(con, rejected, read: FileRead, extract: Extract, department, delivery):
+    sheet, headers = extract.sheet, extract.headers
     rows = [
         (
             delivery,
@@ -225,7 +260,7 @@ def _insert_rejected(con, rejected, read: FileRead, sheet, department, delivery)
             row,
             code,
             reason,
-            json.dumps(dict(zip(headers, cells, strict=False)), ensure_ascii=False),
+            _raw_json(headers, cells),
         )
         for row, code, reason, cells in rejected
     ]

@@ -52,10 +52,13 @@ def _date_from_text(text: pl.Expr, month_only: bool, excel: bool) -> pl.Expr:
     y = ymd.struct.field("y")
     m = pl.coalesce(ymd.struct.field("m"), ymd.struct.field("m2"))
     d = pl.coalesce(ymd.struct.field("d"), ymd.struct.field("d2"))
-    if month_only:
-        d = pl.lit("1")
-    iso = pl.concat_str([y, m.str.zfill(2), d.str.zfill(2)], separator="-")
+    # A month column may be given a whole date: the day must exist, then the month is kept.
+    iso = pl.concat_str(
+        [y, m.str.zfill(2), pl.coalesce(d, pl.lit("1")).str.zfill(2)], separator="-"
+    )
     parsed = iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+    if month_only:
+        parsed = parsed.dt.truncate("1mo")
     if excel:
         # Only a bare number in an Excel date column is a serial; a CSV gives no such cue.
         serial = text.str.extract(r"^(\d{1,5})(?:\.0+)?$").cast(pl.Int64, strict=False)
@@ -71,9 +74,12 @@ def _term(text: pl.Expr) -> pl.Expr:
         label = pl.lit(season) if season else text.str.extract(pattern, 2)
         options.append(pl.when(year.is_not_null()).then(year + "-" + label))
     first = text.str.extract(_ACADEMIC_YEAR, 1).cast(pl.Int64, strict=False)
+    second = text.str.extract(_ACADEMIC_YEAR, 2).cast(pl.Int64, strict=False)
     half = text.str.extract(_ACADEMIC_YEAR, 3)
     academic = (
-        pl.when(half.is_in(["一", "1"]))
+        pl.when(second != first + 1)
+        .then(None)  # 2030-2020学年: not a school year, so not a term
+        .when(half.is_in(["一", "1"]))
         .then(first.cast(pl.Utf8) + "-autumn")
         .when(half.is_in(["二", "2"]))
         .then((first + 1).cast(pl.Utf8) + "-spring")
@@ -104,9 +110,13 @@ def normalise_column(s: pl.Series, f: Field, excel: bool) -> tuple[pl.Series, pl
         value = _date_from_text(_compact(s), kind == "month", excel)
         return _finish(frame, value, _compact(s))
     elif kind in ("amount", "int"):
-        compact = _compact(s).str.replace_all(r"[,元¥￥]", "")
+        compact = _compact(s).str.replace_all(r"[元¥￥]", "")
+        # Commas only as thousands separators (1,500.00); 1,50 or 1.500,00 is not guessed at.
+        plain = pl.when(compact.str.contains(r"^(\d{1,3}(,\d{3})+|\d+)(\.\d+)?$")).then(
+            compact.str.replace_all(",", "")
+        )
         dtype = pl.Float64 if kind == "amount" else pl.Int64
-        number = compact.cast(dtype, strict=False)
+        number = plain.cast(dtype, strict=False)
         value = pl.when(number >= 0).then(number)
         return _finish(frame, value, compact)
     elif kind in ("enum", "bool"):

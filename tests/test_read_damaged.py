@@ -1,0 +1,154 @@
+"""Damaged extracts: each is either read without loss or refused as a whole with a message that
+names what is wrong, and one bad file never stops the rest of a delivery."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import openpyxl
+import pytest
+import xlsxwriter
+from builders import HEADERS, csv_text, intent, job, payment, person_id
+
+from pipelines.ingest.read import FileRejected, read_file
+from pipelines.ingest.stage import ingest_delivery
+from pipelines.settings import load_settings
+from pipelines.warehouse import working_db
+
+DAY = date(2026, 11, 30)
+HH = "4112241000010001"
+STUDENT = person_id("20090301", 21)
+
+
+def _pay(name: str = "张小明", **changes) -> dict:
+    return {**payment("2026秋", HH, name, STUDENT), **changes}
+
+
+def _ingest(data_dir, files: dict[str, bytes], department: str = "rural"):
+    """(audit.files rows, rejected rows) after ingesting `files` as one delivery."""
+    folder = data_dir / "inbox" / DAY.isoformat() / department
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    settings = load_settings()
+    with working_db(settings) as con:
+        ingest_delivery(con, settings.inbox_dir, department, DAY)
+        files = con.execute(
+            "select file_name, status, rows_read, rows_staged, rows_quarantined, rows_counted, "
+            "detail from audit.files order by file_name"
+        ).fetchall()
+        rejected = con.execute(
+            "select source_row, reason_code, reason, raw from audit.rejected_rows order by 1"
+        ).fetchall()
+    return files, rejected
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (b"\xef\xbb\xbf" + "学期,户编号\r\n".encode() + "张".encode("gbk"), "UTF-8"),
+        (b"\xff\xfe" + "学期".encode("utf-16-le") + b"\x0a", "UTF-16"),
+        (b"\xef\xbb\xbf", "文件为空"),
+    ],
+    ids=["bom-then-gbk", "utf16-odd-length", "bom-only"],
+)
+def test_broken_encodings_reject_the_file_and_the_next_file_is_still_read(data_dir, data, words):
+    good = csv_text("rural_subsidies", [_pay()]).encode("utf-8")
+    files, _ = _ingest(data_dir, {"a.csv": data, "b.csv": good})
+    assert [(f[0], f[1]) for f in files] == [("a.csv", "rejected"), ("b.csv", "staged")]
+    assert words in files[0][6] and "a.csv" in files[0][6]
+
+
+def test_a_gbk_file_with_a_line_pasted_in_utf8_is_refused_not_garbled(tmp_path):
+    text = csv_text("rural_subsidies", [_pay("李四"), _pay("张伟")])
+    head, pasted = text.rsplit("张伟", 1)
+    path = tmp_path / "补助.csv"
+    path.write_bytes(head.encode("gbk") + "张伟".encode() + pasted.encode("gbk"))
+    with pytest.raises(FileRejected, match="第3行有 UTF-8 编码的文字") as rejected:
+        read_file(path, "rural")
+    assert rejected.value.reason_code == "MIXED_ENCODING"
+
+
+def test_a_sheet_with_a_value_far_from_the_data_is_refused_before_it_is_loaded(tmp_path):
+    path = tmp_path / "补助.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for c, h in enumerate(HEADERS["rural_subsidies"]):
+        sheet.write_string(0, c, h)
+    sheet.write_string(1_000_000, 16_000, "x")  # 16 billion cells from A1
+    sheet.write_string(9, 40, "")  # formatting alone does not count
+    book.close()
+    with pytest.raises(FileRejected, match="数据区域过大") as rejected:
+        read_file(path, "rural")
+    assert rejected.value.reason_code == "SHEET_TOO_LARGE"
+
+
+def test_data_on_two_sheets_is_all_read(data_dir):
+    book = openpyxl.Workbook()
+    for title, names in (("一月", ["甲", "乙"]), ("二月", ["丙"])):
+        sheet = book.create_sheet(title)
+        sheet.append(HEADERS["rural_subsidies"])
+        for name in names:
+            sheet.append([_pay(name)[h] for h in HEADERS["rural_subsidies"]])
+    book.remove(book.worksheets[0])
+    path = data_dir / "two.xlsx"
+    book.save(path)
+    files, _ = _ingest(data_dir, {"two.xlsx": path.read_bytes()})
+    assert files[0][1:6] == ("staged", 3, 3, 0, 3)
+
+
+def test_two_kinds_in_one_workbook_are_refused(tmp_path):
+    book = openpyxl.Workbook()
+    book.active.append(HEADERS["rural_subsidies"])
+    book.active.append([_pay()[h] for h in HEADERS["rural_subsidies"]])
+    other = book.create_sheet("意愿")
+    other.append(HEADERS["rural_intents"])
+    path = tmp_path / "mixed.xlsx"
+    book.save(path)
+    with pytest.raises(FileRejected, match="一个文件中有多种报表"):
+        read_file(path, "rural")
+
+
+def test_a_header_repeated_in_the_data_is_quarantined_and_no_row_above_it_is_lost(data_dir):
+    first = csv_text("rural_subsidies", [_pay("甲"), _pay("乙")])
+    again = csv_text("rural_subsidies", [_pay("丙")])  # pasted below with its header
+    files, rejected = _ingest(data_dir, {"p.csv": (first + again).encode()})
+    assert files[0][1:6] == ("staged", 4, 3, 1, 4)
+    assert [r[:2] for r in rejected] == [(4, "HEADER_ROW")]
+
+
+def test_an_unclosed_quote_refuses_the_file_naming_its_line(data_dir):
+    rows = [intent(HH, f"学生{i}", person_id("20080101", 10 + i)) for i in range(4)]
+    text = csv_text("rural_intents", rows).replace(",网格员\r\n", ',"网格员\r\n', 2)
+    text = text.replace(',"网格员\r\n', ",网格员\r\n", 1)  # the second row opens a quote
+    files, _ = _ingest(data_dir, {"i.csv": text.encode()})
+    assert files[0][1] == "rejected" and "第3行的引号未闭合" in files[0][6]
+
+
+def test_rows_with_fields_missing_are_quarantined_not_shifted(data_dir):
+    text = csv_text("hrss_employment", [job("张三", person_id("19900101", 11))])
+    short = ["李四", person_id("19900202", 13), "已就业", "单位就业", "某公司", "县内"]
+    text += ",".join([*short, "2025-03-01", "3000", "2025-03-02"]) + "\r\n"  # no credit code
+    files, rejected = _ingest(data_dir, {"e.csv": text.encode()}, "hrss")
+    assert files[0][1:6] == ("staged", 2, 1, 1, 2)
+    assert rejected[0][:2] == (3, "FIELD_COUNT") and "少于表头" in rejected[0][2]
+
+
+def test_cells_past_the_header_are_kept_in_the_raw_text_of_a_quarantined_row(data_dir):
+    text = csv_text("rural_subsidies", [])
+    text += f"2026秋,{HH},张小明,{STUDENT},学校,中职,2025级,1500,2026-10-01,已发放,多余\r\n"
+    _, rejected = _ingest(data_dir, {"p.csv": text.encode()})
+    assert json.loads(rejected[0][3])["第11列"] == "多余"
+
+
+def test_totals_with_a_full_width_space_are_totals(data_dir):
+    text = csv_text("rural_subsidies", [_pay()]) + "合\u3000计,,,,,,,1500,,\r\n"
+    _, rejected = _ingest(data_dir, {"p.csv": text.encode()})
+    assert [r[1] for r in rejected] == ["TOTALS_ROW"]
+
+
+def test_semicolons_in_the_text_do_not_make_them_the_separator(data_dir):
+    rows = [{**intent(HH, "张三", STUDENT), "帮扶措施": "政策宣传;岗位推荐;技能培训;跟踪回访"}] * 3
+    files, _ = _ingest(data_dir, {"i.csv": csv_text("rural_intents", rows).encode()})
+    assert files[0][1:4] == ("staged", 3, 3)
