@@ -13,8 +13,8 @@ from pandera.api.polars.types import PolarsData
 
 from pipelines.ingest import ids, kinds
 
-DIGITS = r"^\d+$"
-ID_18 = r"^\d{17}[\dX]$"
+DIGITS = r"^[0-9]+$"
+ID_18 = r"^[0-9]{17}[0-9X]$"
 
 
 def _codes(labels: dict) -> list:
@@ -57,7 +57,7 @@ class RuralMembers(IdentifiedRows):
     township_name: str = pa.Field(description="township")
     village_name: str = pa.Field(description="administrative village")
     village_code: str = pa.Field(
-        nullable=True, str_matches=r"^\d{12}$", description="12-digit village code"
+        nullable=True, str_matches=r"^[0-9]{12}$", description="12-digit village code"
     )
     natural_village: str = pa.Field(nullable=True, description="natural village")
     household_id: str = pa.Field(str_matches=DIGITS, description="household number")
@@ -141,7 +141,7 @@ class Enrollments(AttributedRows):
     )
     school_name: str = pa.Field(description="school")
     school_code: str = pa.Field(
-        nullable=True, str_matches=r"^\d{10}$", description="10-digit school code"
+        nullable=True, str_matches=r"^[0-9]{10}$", description="10-digit school code"
     )
     level: str = pa.Field(isin=_codes(kinds.LEVELS), description="level of study")
     major_name: str = pa.Field(nullable=True, description="major")

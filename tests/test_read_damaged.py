@@ -152,3 +152,25 @@ def test_semicolons_in_the_text_do_not_make_them_the_separator(data_dir):
     rows = [{**intent(HH, "张三", STUDENT), "帮扶措施": "政策宣传;岗位推荐;技能培训;跟踪回访"}] * 3
     files, _ = _ingest(data_dir, {"i.csv": csv_text("rural_intents", rows).encode()})
     assert files[0][1:4] == ("staged", 3, 3)
+
+
+def test_two_columns_for_one_field_are_compared_row_by_row(data_dir):
+    header = HEADERS["rural_subsidies"] + ["身份证号"]
+    other = person_id("20080808", 33)
+    rows = [
+        [*_pay().values(), STUDENT],  # the same ID twice
+        [*_pay(证件号码="").values(), STUDENT],  # only in the second column
+        [*_pay().values(), other],  # two different IDs: not decided
+    ]
+    text = ",".join(header) + "\r\n" + "".join(",".join(r) + "\r\n" for r in rows)
+    files, rejected = _ingest(data_dir, {"p.csv": text.encode()})
+    assert files[0][1:5] == ("staged", 3, 2, 1)
+    assert "「证件号码」「身份证号」" in files[0][6]
+    assert [r[:3] for r in rejected] == [(4, "CONFLICT", "列「证件号码」与「身份证号」的值不一致")]
+
+
+def test_placeholders_and_control_characters_are_not_names_and_odd_digits_not_codes(data_dir):
+    rows = [_pay("NULL"), _pay("#N/A"), _pay("张\x00三"), _pay(户编号="٤١١٢٢٤"), _pay("张三")]
+    files, rejected = _ingest(data_dir, {"p.csv": csv_text("rural_subsidies", rows).encode()})
+    assert files[0][1:5] == ("staged", 5, 1, 4)
+    assert [r[1] for r in rejected] == ["BAD_VALUE"] * 4

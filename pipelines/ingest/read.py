@@ -57,6 +57,14 @@ class Extract:
     def unknown_columns(self) -> list[str]:
         return [h for i, h in enumerate(self.headers) if h and i not in self.columns]
 
+    @property
+    def repeated_columns(self) -> list[str]:
+        """Headers of the columns that give one field more than once, one text per field."""
+        by_field: dict[str, list[str]] = {}
+        for i, name in sorted(self.columns.items()):
+            by_field.setdefault(name, []).append(self.headers[i])
+        return ["「" + "」「".join(h) + "」" for h in by_field.values() if len(h) > 1]
+
 
 @dataclass
 class FileRead:

@@ -15,7 +15,7 @@ import polars as pl
 
 from checks.schemas import SCHEMAS
 from pipelines.ingest.count import count_data_rows
-from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT, Field
+from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT, Field, header_key
 from pipelines.ingest.read import Extract, FileRead, FileRejected, read_file, sha256_of
 from pipelines.ingest.values import normalise_column, normalise_ids
 from pipelines.warehouse import AUDIT_FILES, RAW_KEPT, staging_columns
@@ -64,16 +64,35 @@ def _skip_reason(path: Path) -> str | None:
     return None
 
 
-def _raw_frame(extract: Extract) -> pl.DataFrame:
-    """One text column per canonical field, taken by header; absent optional fields are null."""
-    first_column: dict[str, int] = {}
+def _raw_frame(extract: Extract) -> tuple[pl.DataFrame, dict[int, list[tuple[str, str]]]]:
+    """One text column per canonical field, taken by header (absent optional fields are null),
+    and the rows whose columns for one field (证件号码 and 身份证号, say) disagree."""
+    columns: dict[str, list[int]] = {}
     for index, name in sorted(extract.columns.items()):
-        first_column.setdefault(name, index)
-    data = {}
+        columns.setdefault(name, []).append(index)
+    data, conflicts = {}, {}
     for f in extract.kind.fields:
-        i = first_column.get(f.name)
-        data[f.name] = [cells[i] if i is not None else None for _, cells in extract.rows]
-    return pl.DataFrame(data, schema={f.name: pl.Utf8 for f in extract.kind.fields})
+        indices = columns.get(f.name, [])
+        if len(indices) > 1:
+            data[f.name] = _one_of(extract, indices, conflicts)
+        else:
+            i = indices[0] if indices else None
+            data[f.name] = [cells[i] if i is not None else None for _, cells in extract.rows]
+    frame = pl.DataFrame(data, schema={f.name: pl.Utf8 for f in extract.kind.fields})
+    return frame, conflicts
+
+
+def _one_of(extract: Extract, indices: list[int], conflicts: dict) -> list[str]:
+    """The first non-blank of several columns for one field; rows where they differ (after
+    removing spaces) are quarantined rather than decided."""
+    names = "」与「".join(extract.headers[i] for i in indices)
+    values = []
+    for row, (_, cells) in enumerate(extract.rows):
+        given = [cells[i] for i in indices if cells[i].strip()]
+        if len({header_key(v) for v in given}) > 1:
+            conflicts.setdefault(row, []).append(("CONFLICT", f"列「{names}」的值不一致"))
+        values.append(given[0] if given else "")
+    return values
 
 
 def _normalise(extract: Extract, raw: pl.DataFrame, delivery: date):
@@ -169,8 +188,13 @@ def stage_file(
     )
     for extract in read.extracts:
         _stage_extract(con, path, read, extract, department, delivery, outcome)
-    unknown = outcome.unknown_columns
-    outcome.detail = ("未识别的列已忽略：" + "、".join(unknown)) if unknown else ""
+    notes = []
+    if outcome.unknown_columns:
+        notes.append("未识别的列已忽略：" + "、".join(outcome.unknown_columns))
+    repeated = sorted({r for e in read.extracts for r in e.repeated_columns})
+    if repeated:
+        notes.append("同一字段有多列，已逐行比对，不一致的行已隔离：" + "；".join(repeated))
+    outcome.detail = "。".join(notes)
     return outcome
 
 
@@ -184,8 +208,10 @@ def _stage_extract(
     outcome: FileOutcome,
 ) -> None:
     """Stages one sheet (or the one table of a text file) and adds its counts to `outcome`."""
-    raw = _raw_frame(extract)
+    raw, conflicts = _raw_frame(extract)
     frame, reasons = _normalise(extract, raw, delivery)
+    for row, found in conflicts.items():
+        reasons.setdefault(row, []).extend(found)
     _validate(extract, frame, reasons)
     keep = pl.Series([i not in reasons for i in range(len(extract.rows))], dtype=pl.Boolean)
     staged = _staged_frame(extract, raw, frame, keep)

@@ -24,6 +24,8 @@ TERM_PATTERNS = (
 )
 _ACADEMIC_YEAR = r"^(\d{4})-(\d{4})学年第(一|二|1|2)学期$"
 EXCEL_EPOCH = date(1899, 12, 30)
+# What a name cell holds when there is no name: never a person's name.
+NAME_PLACEHOLDERS = ["无", "NULL", "NONE", "NAN", "#N/A", "N/A", "不详", "-", "--", "/", "?"]
 
 
 def nfkc(s: pl.Series) -> pl.Series:
@@ -98,12 +100,17 @@ def normalise_column(s: pl.Series, f: Field, excel: bool) -> tuple[pl.Series, pl
     text = _text(s)
     kind = f.kind
     if kind == "name":
-        value = _compact(s).str.replace_all(r"[•・.．]", "·")
+        compact = _compact(s)
+        placeholder = compact.str.to_uppercase().is_in(NAME_PLACEHOLDERS)
+        unreadable = placeholder | compact.str.contains(r"[\x00-\x1f\x7f]")
+        value = pl.when(~unreadable).then(compact.str.replace_all(r"[•・.．]", "·"))
+        return _finish(frame, value, compact)
     elif kind == "ident":
         value = _compact(s).str.to_uppercase()
     elif kind == "code":
         compact = _compact(s)
-        pattern = rf"^\d{{{f.digits}}}$" if f.digits else r"^\d+$"
+        # [0-9], not \d: other scripts' digits would make keys that never match
+        pattern = rf"^[0-9]{{{f.digits}}}$" if f.digits else r"^[0-9]+$"
         value = pl.when(compact.str.contains(pattern)).then(compact)
         return _finish(frame, value, compact)
     elif kind in ("date", "month"):
