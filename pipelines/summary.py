@@ -30,13 +30,14 @@ def summary_lines(published: Path) -> list[str]:
         ).fetchone()[0]
         lines.append(f"  resolved since first seen: {resolved}")
         lines += ["", "files by status (audit.files):"]
-        for status, files, read, staged, quarantined in con.execute(
-            "select status, count(*), sum(rows_read), sum(rows_staged), sum(rows_quarantined) "
-            "from audit.files group by status order by status"
+        for status, files, read, staged, quarantined, counted in con.execute(
+            "select status, count(*), sum(rows_read), sum(rows_staged), sum(rows_quarantined), "
+            "sum(rows_counted) from audit.files group by status order by status"
         ).fetchall():
             lines.append(
                 f"  {status:<10}{files:>4} files  {read or 0:>8,} read  "
-                f"{staged or 0:>8,} staged  {quarantined or 0:>6,} quarantined"
+                f"{staged or 0:>8,} staged  {quarantined or 0:>6,} quarantined  "
+                f"({counted or 0:,} counted by a second reader)"
             )
         return lines
     finally:
