@@ -27,6 +27,7 @@ VALID = "11010519491231002X"  # the standard's own example
         (VALID, ids.VALID, VALID),
         (" 11010519491231002x\t", ids.VALID, VALID),
         ("110105 19491231002X\u200b", ids.VALID, VALID),
+        ("\u200e11010519491231\u00ad002X\u202c", ids.VALID, VALID),  # direction marks
         ("\u00a0１１０１０５１９４９１２３１００２Ｘ", ids.VALID, VALID),
         ("110105491231002", ids.UPGRADED, VALID),  # legacy 15 digits of the same person
         ("110105194912310021", ids.INVALID, None),  # wrong check character

@@ -14,6 +14,8 @@ from datetime import date
 
 from stdnum.cn import ric
 
+from pipelines.ingest.text import INVISIBLE
+
 VALID = "valid"
 UPGRADED = "upgraded"  # legacy 15-digit form, upgraded for matching (ID-02)
 MISSING = "missing"  # blank or a placeholder such as 无
@@ -22,7 +24,7 @@ INVALID = "invalid"  # wrong length, bad check character, impossible birth date 
 JOIN_STATUSES = (VALID, UPGRADED)
 
 PLACEHOLDERS = {"", "无", "NULL", "NONE", "NAN", "不详", "空", "-", "--", "/", "N/A", "NA", "暂无"}
-_INVISIBLE = re.compile(r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff\u3000]+")
+_INVISIBLE = re.compile(INVISIBLE + "+")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
 
 

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from pipelines.ingest.text import INVISIBLE
+
 # Chinese labels → glossary codes (DESIGN §2). A label not listed is quarantined, not guessed.
 RELATIONS = {
     "户主": "head",
@@ -86,7 +88,7 @@ EMPLOYMENT_FORMS = {
 }
 EMPLOYMENT_REGIONS = {"县内": "in_county", "省内县外": "in_province", "省外": "out_of_province"}
 
-_INVISIBLE = re.compile(r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff\u3000]+")
+_INVISIBLE = re.compile(INVISIBLE + "+")
 
 
 def header_key(text: str) -> str:

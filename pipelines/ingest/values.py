@@ -14,8 +14,9 @@ import pyarrow.compute as pc
 
 from pipelines.ingest import ids
 from pipelines.ingest.kinds import Field
+from pipelines.ingest.text import INVISIBLE
 
-_WS = r"[\s\u00a0\u200b\u200c\u200d\u2060\ufeff\u3000]"
+_WS = INVISIBLE
 TERM_PATTERNS = (
     # (regex, season of group 2 or fixed season)
     (r"^(\d{4})年?(秋|秋季|秋季学期)$", "autumn"),
