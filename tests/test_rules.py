@@ -38,11 +38,14 @@ def base_members(**student):
     ]
 
 
-def findings(tmp: Path, extracts: dict[str, list[dict]]) -> set[tuple[str, str, str]]:
-    """(rule, household, id) of every case found on DAY for the given extracts."""
+def cases(tmp: Path, extracts: dict[str, list[dict]]) -> list[tuple[str, str, str, str]]:
+    """(rule, household, id, detail) of every case found on DAY for the given extracts, each
+    kind's rows written as one CSV of its department (a list of (file name, rows) for several)."""
     inbox = tmp / "inbox"
     for kind, rows in extracts.items():
-        write_extract(inbox, DAY, kind, rows)
+        files = rows if isinstance(rows, tuple) else ((None, rows),)
+        for name, file_rows in files:
+            write_extract(inbox, DAY, kind, file_rows, name=name)
     settings = load_settings()
     with working_db(settings) as con:
         load_reference(con, settings.reference_dir)
@@ -50,11 +53,15 @@ def findings(tmp: Path, extracts: dict[str, list[dict]]) -> set[tuple[str, str, 
             ingest_delivery(con, inbox, department, AS_OF)
         conform_day(con, AS_OF)
         reconcile_day(con, AS_OF)
-        rows = con.execute(
-            "select rule_code, coalesce(household_id, ''), coalesce(id_number, '') "
-            "from reconcile.discrepancies"
+        return con.execute(
+            "select rule_code, coalesce(household_id, ''), coalesce(id_number, ''), detail "
+            "from reconcile.discrepancies order by all"
         ).fetchall()
-    return set(rows)
+
+
+def findings(tmp: Path, extracts: dict[str, list[dict]]) -> set[tuple[str, str, str]]:
+    """(rule, household, id) of every case found on DAY for the given extracts."""
+    return {c[:3] for c in cases(tmp, extracts)}
 
 
 def income_line() -> float:

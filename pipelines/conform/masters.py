@@ -50,12 +50,21 @@ def households_sql(as_of: date) -> str:
 
 
 def register_sql(as_of: date) -> str:
-    """Per valid ID in the rural register: its households (more than one is ID-07)."""
+    """Per valid ID in the rural register: its households (more than one is ID-07).
+
+    A row marked 迁出 records where the person lived before: the household they moved to is
+    theirs. Only someone recorded as moved out everywhere keeps the households they left.
+    """
+    here = "coalesce(person_status, 'normal') <> 'moved_out'"
     return f"""
         select id_number,
-               min(household_id) as household_id,
-               list(distinct household_id order by household_id) as households,
-               min(name) as name
+               coalesce(min(household_id) filter (where {here}), min(household_id))
+                   as household_id,
+               coalesce(
+                   list(distinct household_id order by household_id) filter (where {here}),
+                   list(distinct household_id order by household_id)) as households,
+               min(name) as name,
+               bool_or(person_status = 'deceased') as deceased
         from conform.members
         where as_of = date '{as_of.isoformat()}' and id_number is not null
         group by id_number"""

@@ -37,7 +37,7 @@ def snapshot_sql(kind: Kind, as_of: date) -> str:
 def _disagreement_sql(kind: Kind, key: str) -> str:
     """Per record key whose copies disagree: their source rows and the headers that differ."""
     differing = ", ".join(
-        f"case when count(distinct coalesce(cast({f.name} as varchar), '')) > 1 "
+        f"case when count(distinct coalesce(cast({f.name} as varchar), '␀')) > 1 "
         f"then '{f.headers[0]}' end"
         for f in kind.fields
         if f.name not in kind.record_key
@@ -53,7 +53,8 @@ def _disagreement_sql(kind: Kind, key: str) -> str:
 def deduplicated_sql(kind: Kind, as_of: date) -> str:
     """One row per record of the snapshot, with the number of `copies` of its key and, where
     they disagree (DUP-01), their rows and the columns that differ."""
-    content = ", ".join(f"cast({c} as varchar)" for c in _content_columns(kind))
+    # concat_ws skips nulls: a null marker keeps (a, null) and (null, a) apart
+    content = ", ".join(f"coalesce(cast({c} as varchar), '␀')" for c in _content_columns(kind))
     key = list(kind.record_key)
     if not key:
         keyed = "false"

@@ -99,7 +99,7 @@ def graduates_sql(current_year: bool) -> str:
         join register as r using (id_number)
         join households as h on h.household_id = r.household_id and h.eligible
         cross join params as p
-        left join intents as i using (id_number)
+        left join graduate_intents as i using (id_number)
         left join employment as e using (id_number)
         where year(g.graduated_on) {which} year(p.as_of)
           and g.id_number not in (select id_number from enrolled_now)

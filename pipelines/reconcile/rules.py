@@ -50,16 +50,25 @@ ID_01 = Rule(
     ERROR,
     "ID malformed: wrong length, bad check character, impossible birth date",
     f"""
-    with bad as ({_id_rows_sql("id_status = 'invalid'")})
+    with bad as ({_id_rows_sql("id_status = 'invalid'")}),
+    born as (
+        select *, try_strptime(
+                      case when length(id_cleaned) = 18 then substr(id_cleaned, 7, 8)
+                           else '19' || substr(id_cleaned, 7, 6) end, '%Y%m%d')::date as born
+        from bad
+    )
     select household_id, id_cleaned as id_number, null as discriminator,
            list(distinct department order by department) as departments,
            string_agg(distinct format('{{}}「{{}}」第{{}}行：证件号码{{}}', dept_label(department),
                       kind_label(kind), source_row,
-                      case when length(id_cleaned) <> 18 then '不是18位'
-                           when try_strptime(substr(id_cleaned, 7, 8), '%Y%m%d') is null
-                               then '出生日期不存在'
+                      case when length(id_cleaned) not in (15, 18)
+                               then format('为{{}}位，应为18位', length(id_cleaned))
+                           when not regexp_matches(id_cleaned, '^([0-9]{{17}}[0-9X]|[0-9]{{15}})$')
+                               then '含有数字以外的字符'
+                           when born is null or born < date '1900-01-01' or born > p.as_of
+                               then '中的出生日期不存在或不可能'
                            else '校验码错误' end), '；') as detail
-    from bad
+    from born cross join params as p
     group by household_id, id_cleaned
     """,
 )
@@ -97,7 +106,7 @@ ID_07 = Rule(
                   array_to_string(r.households, '、')) as detail
     from register as r
     join (select distinct household_id, id_number from members) as m using (id_number)
-    where len(r.households) > 1
+    where len(r.households) > 1 and list_contains(r.households, m.household_id)
     """,
 )
 
@@ -221,13 +230,21 @@ YL_05 = Rule(
     """
     select coalesce(r.household_id, min(s.household_id)) as household_id, s.id_number,
            s.term as discriminator, ['education', 'hrss', 'rural'] as departments,
-           format('学籍：{}于{}毕业；乡村振兴：{}仍发放补助', any_value(g.school_name),
-                  strftime(any_value(g.graduated_on), '%Y年%m月'), term_label(s.term)) as detail
+           format('学籍：{}{}毕业；乡村振兴：{}仍发放补助', any_value(g.school_name),
+                  coalesce('于' || strftime(any_value(g.graduated_on), '%Y年%m月'),
+                           '（毕业年月不详）'), term_label(s.term)) as detail
     from paid as s
     join graduated as g using (id_number)
     left join register as r using (id_number)
-    where s.term_starts_on > g.graduated_on
-      and s.id_number not in (select id_number from enrolled_now)
+    where (g.graduated_on is null or s.term_starts_on > g.graduated_on)
+      -- in school again during the paid term (a graduate of 中职 gone on to 高职, say)
+      and not exists (
+          select 1 from enrollments as e
+          where e.id_number = s.id_number
+            and (e.enrollment_status = 'enrolled'
+                 or (e.enrollment_status = 'graduated' and e.graduated_on is not null))
+            and coalesce(e.enrolled_on, date '1900-01-01') <= s.term_ends_on
+            and coalesce(e.graduated_on, date '9999-12-31') >= s.term_starts_on)
     group by r.household_id, s.id_number, s.term
     """,
 )
@@ -247,7 +264,10 @@ EMP_01 = Rule(
     join households as h on h.household_id = r.household_id and h.eligible
     cross join params as p
     where year(g.graduated_on) = year(p.as_of)
-      and g.id_number not in (select id_number from intents where id_number is not null)
+      and g.id_number not in (select id_number from graduate_intents)
+      -- back in school, or deceased: nobody to ask about work
+      and g.id_number not in (select id_number from enrolled_now)
+      and not coalesce(r.deceased, false)
     """,
 )
 

@@ -24,24 +24,32 @@ def day_views_sql(as_of: date) -> list[str]:
                     where date '{day}' between starts_on and ends_on) as term_starts_on,
                    (select income_line from ref.monitoring_lines
                     where year = year(date '{day}')) as income_line""",
-        # every student record that says the person is in school today
+        # Per person, one student record that says they are in school today; department,
+        # school and level always come from the same record.
         """create or replace temp view enrolled_now as
-            select id_number, min(department) as department, min(school_name) as school_name,
-                   min(level) as level
+            select id_number, department, school_name, level
             from enrollments, params
             where enrollment_status = 'enrolled' and id_number is not null
               and (enrolled_on is null or enrolled_on <= params.as_of)
-            group by id_number""",
+            qualify row_number() over (
+                partition by id_number order by department, school_name, level, source_row) = 1""",
+        # Per person, their latest graduation (a record without its month last), as one record.
         """create or replace temp view graduated as
-            select id_number, max(graduated_on) as graduated_on, min(school_name) as school_name,
-                   min(level) as level
+            select id_number, graduated_on, school_name, level
             from enrollments
             where enrollment_status = 'graduated' and id_number is not null
-            group by id_number""",
+            qualify row_number() over (
+                partition by id_number
+                order by graduated_on desc nulls last, school_name, source_row) = 1""",
         """create or replace temp view paid as
-            select s.*, t.starts_on as term_starts_on
+            select s.*, t.starts_on as term_starts_on, t.ends_on as term_ends_on
             from subsidies as s join ref.terms as t using (term)
             where s.payment_status = 'paid' and s.id_number is not null""",
+        # The intent surveys of graduates: a survey as a new-growth labourer does not count.
+        """create or replace temp view graduate_intents as
+            select * from intents
+            where person_category in ('graduate_current', 'graduate_earlier')
+              and id_number is not null""",
     ]
     return statements
 
@@ -71,5 +79,6 @@ def label_macros_sql() -> list[str]:
                    when 'hrss_training' then '职业技能培训' end""",
         """create or replace temp macro household_label(t, c) as
             case when c is not null then '监测对象'
-                 when t = 'out_of_poverty' then '脱贫户' else '一般农户（非监测对象）' end""",
+                 when t = 'out_of_poverty' then '脱贫户'
+                 when t = 'ordinary' then '一般农户（非监测对象）' end""",
     ]
