@@ -230,31 +230,29 @@ def test_paid_with_a_graduation_of_unknown_month(tmp):
     assert "毕业年月不详" in found[0][3]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="LINK-02 compares departments only with the register; "
-    "issue 4 (whole catalogue) should compare them with each other",
-)
 def test_link02_for_a_person_two_departments_file_under_different_households(tmp):
-    assert "LINK-02" in {
-        c[0]
-        for c in cases(
-            tmp,
-            {
-                "rural_members": [member(A, 1, "张三", HEAD)],
-                "rural_subsidies": [payment("2026秋", C, "张小明", STU)],
-                "education_enrollments": [enrollment("张小明", STU, household=D)],
-            },
-        )
-    }
+    # not in the register: the payment is under C, the school record under D
+    found = cases(
+        tmp,
+        {
+            "rural_members": [member(A, 1, "张三", HEAD)],
+            "rural_subsidies": [payment("2026秋", C, "张小明", STU)],
+            "education_enrollments": [enrollment("张小明", STU, household=D)],
+        },
+    )
+    assert {c[:3] for c in found} == {("YL-02", C, STU), ("LINK-02", "", STU)}
+    [link] = [c[3] for c in found if c[0] == "LINK-02"]
+    assert f"户编号 {C}" in link and f"户编号 {D}" in link and "家庭成员信息中无此人" in link
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DUP-01 gives rows, not files; two files of one kind in "
-    "one delivery print 第2、2行 until the detail names the file",
-)
 def test_dup01_across_two_files_names_them(tmp):
     row = member(A, 1, "张三", HEAD)
     found = cases(tmp, {"rural_members": (("a.csv", [row]), ("b.csv", [{**row, "民族": "回族"}]))})
-    assert "a.csv" in found[0][3] and "b.csv" in found[0][3]
+    assert found == [
+        (
+            "DUP-01",
+            A,
+            HEAD,
+            "乡村振兴「家庭成员信息」a.csv 第2行、b.csv 第2行为同一人，内容不一致：民族",
+        )
+    ]

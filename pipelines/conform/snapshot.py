@@ -35,7 +35,9 @@ def snapshot_sql(kind: Kind, as_of: date) -> str:
 
 
 def _disagreement_sql(kind: Kind, key: str) -> str:
-    """Per record key whose copies disagree: their source rows and the headers that differ."""
+    """Per record key whose copies disagree: where they are (第2、5行, or with the file names
+    when they are in several files of one delivery) and the headers of the columns that
+    differ."""
     differing = ", ".join(
         f"case when count(distinct coalesce(cast({f.name} as varchar), '␀')) > 1 "
         f"then '{f.headers[0]}' end"
@@ -43,9 +45,18 @@ def _disagreement_sql(kind: Kind, key: str) -> str:
         if f.name not in kind.record_key
     )
     return f"""
-        select {key}, list(source_row order by file_sha256, source_row) as copy_rows,
+        select {key},
+               case when count(distinct file_sha256) > 1
+                    then string_agg(file_name || ' 第' || source_row || '行', '、'
+                                    order by file_name, source_row)
+                    else '第' || string_agg(cast(source_row as varchar), '、' order by source_row)
+                         || '行' end as copy_places,
                list_filter([{differing}], lambda x: x is not null) as differing_columns
         from grouped
+        left join (
+            select distinct file_sha256, delivery_date, file_name
+            from audit.files where status = 'staged'
+        ) using (file_sha256, delivery_date)
         where keyed and copies > same_content
         group by {key}"""
 

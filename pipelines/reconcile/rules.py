@@ -116,11 +116,11 @@ DUP_01 = Rule(
     WARNING,
     "same ID twice in one extract, with differing content",
     f"""
-    with dup as ({_id_rows_sql("copies_disagree", ", copy_rows, differing_columns")})
+    with dup as ({_id_rows_sql("copies_disagree", ", copy_places, differing_columns")})
     select coalesce(d.household_id, r.household_id) as household_id, d.id_number,
            d.kind as discriminator, [d.department] as departments,
-           format('{{}}「{{}}」第{{}}行为同一人，内容不一致：{{}}', dept_label(d.department),
-                  kind_label(d.kind), array_to_string(d.copy_rows, '、'),
+           format('{{}}「{{}}」{{}}为同一人，内容不一致：{{}}', dept_label(d.department),
+                  kind_label(d.kind), d.copy_places,
                   array_to_string(d.differing_columns, '、')) as detail
     from dup as d left join register as r using (id_number)
     """,
@@ -293,6 +293,17 @@ LINK_02 = Rule(
     from filed as f join register as r using (id_number)
     where not list_contains(r.households, f.household_id)
     group by r.household_id, f.id_number
+    union all
+    -- not in the register at all: the departments that name a household disagree among
+    -- themselves; the case has no household until the register finds the person
+    select null, f.id_number, null, list_distinct(list(f.department)),
+           format('家庭成员信息中无此人；{}',
+                  string_agg(distinct dept_label(f.department) || '「' || kind_label(f.kind)
+                             || '」：户编号 ' || f.household_id, '；'))
+    from filed as f
+    where f.id_number not in (select id_number from register)
+    group by f.id_number
+    having count(distinct f.household_id) > 1
     """,
 )
 
