@@ -174,3 +174,21 @@ def test_placeholders_and_control_characters_are_not_names_and_odd_digits_not_co
     files, rejected = _ingest(data_dir, {"p.csv": csv_text("rural_subsidies", rows).encode()})
     assert files[0][1:5] == ("staged", 5, 1, 4)
     assert [r[1] for r in rejected] == ["BAD_VALUE"] * 4
+
+
+def test_numbers_in_a_workbook_date_column_are_serials_only_where_they_can_be(data_dir):
+    book = openpyxl.Workbook()
+    header = HEADERS["rural_subsidies"]
+    book.active.append(header)
+    for paid_on in (date(2026, 10, 20), 46315, 2026, "2026-10-20"):  # 46315 is 2026-10-20
+        row = [_pay()[h] for h in header]
+        row[header.index("发放日期")] = paid_on
+        book.active.append(row)
+    path = data_dir / "p.xlsx"
+    book.save(path)
+    files, rejected = _ingest(data_dir, {"p.xlsx": path.read_bytes()})
+    assert files[0][1:5] == ("staged", 4, 3, 1)
+    assert [r[:2] for r in rejected] == [(4, "BAD_VALUE")] and "发放日期" in rejected[0][2]
+    with working_db(load_settings()) as con:
+        dates = con.execute("select distinct paid_on from staging.rural_subsidies").fetchall()
+    assert dates == [(date(2026, 10, 20),)]

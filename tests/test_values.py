@@ -14,8 +14,9 @@ SUBSIDIES = KINDS["rural_subsidies"]
 ENROLLMENTS = KINDS["education_enrollments"]
 
 
-def norm(values, field, excel=False):
-    value, bad = normalise_column(pl.Series("x", values, dtype=pl.Utf8), field, excel)
+def norm(values, field, numeric=None):
+    flags = None if numeric is None else pl.Series(numeric, dtype=pl.Boolean)
+    value, bad = normalise_column(pl.Series("x", values, dtype=pl.Utf8), field, flags)
     return value.to_list(), bad.to_list()
 
 
@@ -30,10 +31,21 @@ def test_a_date_that_does_not_exist_is_flagged_not_guessed():
     assert values == [None, None, None] and bad == [True, True, True]
 
 
-def test_excel_serials_only_from_excel():
+def test_excel_serials_only_where_the_cell_is_a_number():
     field = MEMBERS.field("risk_identified_on")
-    assert norm(["45170"], field, excel=True) == ([date(2023, 9, 1)], [False])
-    assert norm(["45170"], field, excel=False) == ([None], [True])
+    assert norm(["45170"], field, numeric=[True]) == ([date(2023, 9, 1)], [False])
+    assert norm(["45170"], field, numeric=[False]) == ([None], [True])  # text in a workbook
+    assert norm(["45170"], field) == ([None], [True])  # a CSV
+
+
+def test_numbers_in_workbook_date_columns_that_cannot_be_told_apart_are_not_guessed():
+    month = ENROLLMENTS.field("enrolled_on")
+    # 2025.10 typed as a number is 2025.1; 2026 and 2509 could be years, serials or typos
+    values, bad = norm(["2025.1", "2026", "2509", "202509", "2025.10"], month, [True] * 4 + [False])
+    assert values == [None, None, None, date(2025, 9, 1), date(2025, 10, 1)]
+    assert bad == [True, True, True, False, False]
+    day = MEMBERS.field("risk_identified_on")
+    assert norm(["20230901"], day, numeric=[True]) == ([date(2023, 9, 1)], [False])
 
 
 def test_months():

@@ -153,16 +153,23 @@ def _refuse_mixed_utf8(data: bytes, encoding: str) -> None:
             raise FileRejected("MIXED_ENCODING", message)
 
 
+class NumberText(str):
+    """The text of a cell the workbook holds as a number: a date column must know (a number
+    there may be a day serial), and so may a reader of an ID column."""
+
+
 def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "是" if value else "否"
+    if isinstance(value, int):
+        return NumberText(value)
     if isinstance(value, float):
         # Excel keeps 15 significant digits: a long number is shown as written, never padded.
         if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(value).upper()
+            return NumberText(int(value))
+        return NumberText(repr(value).upper())
     if isinstance(value, datetime):
         return value.date().isoformat()
     if isinstance(value, date | time):

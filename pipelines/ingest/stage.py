@@ -16,7 +16,14 @@ import polars as pl
 from checks.schemas import SCHEMAS
 from pipelines.ingest.count import count_data_rows
 from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT, Field, header_key
-from pipelines.ingest.read import Extract, FileRead, FileRejected, read_file, sha256_of
+from pipelines.ingest.read import (
+    Extract,
+    FileRead,
+    FileRejected,
+    NumberText,
+    read_file,
+    sha256_of,
+)
 from pipelines.ingest.values import normalise_column, normalise_ids
 from pipelines.warehouse import AUDIT_FILES, RAW_KEPT, staging_columns
 
@@ -105,7 +112,7 @@ def _normalise(extract: Extract, raw: pl.DataFrame, delivery: date):
             for name in parsed.columns:
                 columns[name] = parsed[name]
             continue
-        value, bad = normalise_column(raw[f.name], f, extract.from_excel)
+        value, bad = normalise_column(raw[f.name], f, _numeric_cells(extract, f))
         columns[f.name] = value.alias(f.name)
         for row in bad.arg_true().to_list():
             reasons.setdefault(row, []).append(
@@ -114,6 +121,17 @@ def _normalise(extract: Extract, raw: pl.DataFrame, delivery: date):
     schema = SCHEMAS[extract.kind.name]
     order = list(schema.to_schema().columns)
     return pl.DataFrame([columns[c] for c in order]), reasons
+
+
+def _numeric_cells(extract: Extract, f: Field) -> pl.Series | None:
+    """For a date field of a workbook, which cells were numbers; None for text files."""
+    if not extract.from_excel or f.kind not in ("date", "month"):
+        return None
+    indices = [i for i, name in sorted(extract.columns.items()) if name == f.name]
+    return pl.Series(
+        [bool(indices) and isinstance(cells[indices[0]], NumberText) for _, cells in extract.rows],
+        dtype=pl.Boolean,
+    )
 
 
 def _header(extract: Extract, f: Field) -> str:

@@ -48,7 +48,7 @@ def _compact(s: pl.Series) -> pl.Expr:
     return pl.when(expr == "").then(None).otherwise(expr)
 
 
-def _date_from_text(text: pl.Expr, month_only: bool, excel: bool) -> pl.Expr:
+def _date_from_text(text: pl.Expr, month_only: bool, numeric: pl.Expr | None) -> pl.Expr:
     ymd = text.str.extract_groups(
         r"^(?<y>\d{4})(?:[-/.年](?<m>\d{1,2})(?:[-/.月](?<d>\d{1,2})日?)?月?|(?<m2>\d{2})(?<d2>\d{2})?)$"
     )
@@ -62,11 +62,20 @@ def _date_from_text(text: pl.Expr, month_only: bool, excel: bool) -> pl.Expr:
     parsed = iso.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     if month_only:
         parsed = parsed.dt.truncate("1mo")
-    if excel:
-        # Only a bare number in an Excel date column is a serial; a CSV gives no such cue.
-        serial = text.str.extract(r"^(\d{1,5})(?:\.0+)?$").cast(pl.Int64, strict=False)
+    if numeric is not None:
+        # A cell Excel holds as a number: five digits are a day serial (1927 to 2119), six or
+        # eight are 202309 or 20230901 typed as numbers; anything else (2026, 2025.1 for
+        # 2025.10) cannot be told apart once Excel made it a number, so it is not guessed.
+        serial = text.str.extract(r"^([0-9]{5})$").cast(pl.Int64, strict=False)
         from_serial = pl.lit(EXCEL_EPOCH) + pl.duration(days=serial)
-        parsed = pl.when(serial.is_between(1, 80000)).then(from_serial).otherwise(parsed)
+        as_digits = text.str.contains(r"^([0-9]{6}|[0-9]{8})$")
+        parsed = (
+            pl.when(numeric & serial.is_between(10_000, 80_000))
+            .then(from_serial)
+            .when(numeric & ~as_digits)
+            .then(None)
+            .otherwise(parsed)
+        )
     return parsed
 
 
@@ -95,8 +104,11 @@ def _labels(text: pl.Expr, labels: dict) -> pl.Expr:
     return text.replace_strict(labels, default=None, return_dtype=dtype)
 
 
-def normalise_column(s: pl.Series, f: Field, excel: bool) -> tuple[pl.Series, pl.Series]:
-    """(normalised values, unreadable flag) for one raw text column."""
+def normalise_column(
+    s: pl.Series, f: Field, numeric: pl.Series | None = None
+) -> tuple[pl.Series, pl.Series]:
+    """(normalised values, unreadable flag) for one raw text column; `numeric` marks the cells
+    a workbook held as numbers (None for text files)."""
     frame = pl.DataFrame({"raw": s})
     text = _text(s)
     kind = f.kind
@@ -115,7 +127,8 @@ def normalise_column(s: pl.Series, f: Field, excel: bool) -> tuple[pl.Series, pl
         value = pl.when(compact.str.contains(pattern)).then(compact)
         return _finish(frame, value, compact)
     elif kind in ("date", "month"):
-        value = _date_from_text(_compact(s), kind == "month", excel)
+        flags = None if numeric is None else pl.lit(numeric)
+        value = _date_from_text(_compact(s), kind == "month", flags)
         return _finish(frame, value, _compact(s))
     elif kind in ("amount", "int"):
         compact = _compact(s).str.replace_all(r"[元¥￥]", "")
