@@ -6,6 +6,7 @@ under tmp_path.
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 from pathlib import Path
 
@@ -364,3 +365,30 @@ def test_link02_other_department_files_another_household(tmp):
             "education_enrollments": [enrollment("张小明", STUDENT, household=HH2)],
         },
     ) == {("LINK-02", HH, STUDENT)}
+
+
+def test_a_day_the_reference_tables_do_not_cover_is_refused_not_passed_over(tmp, monkeypatch):
+    reference = tmp / "reference"
+    shutil.copytree(load_settings().reference_dir, reference)
+    lines = reference / "monitoring_lines.csv"
+    lines.write_text(
+        "".join(r for r in lines.read_text().splitlines(True) if not r.startswith("2026,"))
+    )
+    monkeypatch.setenv("YULU_REFERENCE_DIR", str(reference))
+    with pytest.raises(ValueError, match="monitoring_lines.csv has no income line for 2026"):
+        findings(tmp, {"rural_members": base_members()})
+
+
+def test_amounts_in_details_read_as_yuan(tmp):
+    line = income_line()
+    [(_, _, _, detail)] = cases(
+        tmp,
+        {
+            "rural_members": [
+                member(HH, 1, "张三", HEAD, household_type="一般农户", income=f"{line - 0.5}")
+            ]
+        },
+    )
+    # whole yuan without decimals, anything else with two
+    whole = f"{line:.0f}" if line == int(line) else f"{line:.2f}"
+    assert f"{line - 0.5:.2f}元" in detail and f"监测线{whole}元" in detail

@@ -134,7 +134,7 @@ HH_04 = Rule(
     """
     select h.household_id, null as id_number, null as discriminator, ['rural'] as departments,
            format('乡村振兴：家庭人均纯收入{}元，低于{}年监测线{}元，未纳入监测对象',
-                  round(h.income_per_capita, 2), year(p.as_of), p.income_line) as detail
+                  yuan(h.income_per_capita), year(p.as_of), yuan(p.income_line)) as detail
     from households as h, params as p
     where h.monitoring_category is null and h.income_per_capita < p.income_line
     """,
@@ -171,7 +171,7 @@ YL_02 = Rule(
     """
     select coalesce(r.household_id, s.household_id) as household_id, s.id_number,
            s.term as discriminator, ['rural'] as departments,
-           format('乡村振兴：{}已发放补助{}元；该户为{}', term_label(s.term), s.amount,
+           format('乡村振兴：{}已发放补助{}元；该户为{}', term_label(s.term), yuan(s.amount),
                   coalesce(household_label(h.household_type, h.monitoring_category),
                            '户编号不在家庭成员信息中')) as detail
     from paid as s
@@ -190,7 +190,7 @@ YL_03 = Rule(
     select coalesce(r.household_id, min(s.household_id)) as household_id, s.id_number,
            s.term as discriminator, ['rural'] as departments,
            format('乡村振兴：{}已发放{}笔补助，合计{}元', term_label(s.term), count(*),
-                  sum(s.amount)) as detail
+                  yuan(sum(s.amount))) as detail
     from paid as s left join register as r using (id_number)
     group by r.household_id, s.id_number, s.term
     having count(*) > 1

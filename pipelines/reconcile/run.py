@@ -45,6 +45,7 @@ def reconcile_day(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]
     """Rows per reconcile table for `as_of`; conform must have run for the same day."""
     for statement in day_views_sql(as_of) + label_macros_sql():
         con.execute(statement)
+    _require_reference_for(con, as_of)
     counts = {
         "discrepancies": replace_day(con, "reconcile.discrepancies", as_of, discrepancies_sql())
     }
@@ -61,6 +62,19 @@ def reconcile_day(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]
         f"select date '{as_of.isoformat()}' as as_of, current_timestamp as reconciled_at",
     )
     return counts
+
+
+def _require_reference_for(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
+    """Stops the day when the reference tables do not cover it: without the year's income
+    line or the day's term, HH-04 and the YL rules would find nothing and say nothing."""
+    [(term, line)] = con.execute("select current_term, income_line from params").fetchall()
+    missing = []
+    if term is None:
+        missing.append(f"terms.csv has no term containing {as_of}")
+    if line is None:
+        missing.append(f"monitoring_lines.csv has no income line for {as_of.year}")
+    if missing:
+        raise ValueError("data/reference does not cover this day: " + "; ".join(missing))
 
 
 def cases_by_rule(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:

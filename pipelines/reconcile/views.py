@@ -77,6 +77,10 @@ def label_macros_sql() -> list[str]:
                    when 'hrss_technical_enrollments' then '技工院校学籍'
                    when 'hrss_employment' then '就业登记信息'
                    when 'hrss_training' then '职业技能培训' end""",
+        # 1500 and 7300.5, not 1500.0 and 7300.50
+        """create or replace temp macro yuan(x) as
+            case when x = round(x) then cast(cast(x as bigint) as varchar)
+                 else printf('%.2f', x) end""",
         """create or replace temp macro household_label(t, c) as
             case when c is not null then '监测对象'
                  when t = 'out_of_poverty' then '脱贫户'
