@@ -80,6 +80,7 @@ AUDIT_FILES = [
     ("rows_quarantined", "integer"),
     ("rows_counted", "integer"),
     ("status", "varchar"),
+    ("reason_code", "varchar"),
     ("detail", "varchar"),
     ("unknown_columns", "varchar[]"),
 ]

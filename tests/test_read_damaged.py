@@ -36,7 +36,7 @@ def _ingest(data_dir, files: dict[str, bytes], department: str = "rural"):
         ingest_delivery(con, settings.inbox_dir, department, DAY)
         files = con.execute(
             "select file_name, status, rows_read, rows_staged, rows_quarantined, rows_counted, "
-            "detail from audit.files order by file_name"
+            "detail, reason_code from audit.files order by file_name"
         ).fetchall()
         rejected = con.execute(
             "select source_row, reason_code, reason, raw from audit.rejected_rows order by 1"
@@ -45,19 +45,21 @@ def _ingest(data_dir, files: dict[str, bytes], department: str = "rural"):
 
 
 @pytest.mark.parametrize(
-    ("data", "words"),
+    ("data", "words", "code"),
     [
-        (b"\xef\xbb\xbf" + "学期,户编号\r\n".encode() + "张".encode("gbk"), "UTF-8"),
-        (b"\xff\xfe" + "学期".encode("utf-16-le") + b"\x0a", "UTF-16"),
-        (b"\xef\xbb\xbf", "文件为空"),
+        (b"\xef\xbb\xbf" + "学期,户编号\r\n".encode() + "张".encode("gbk"), "UTF-8", "ENCODING"),
+        (b"\xff\xfe" + "学期".encode("utf-16-le") + b"\x0a", "UTF-16", "ENCODING"),
+        (b"\xef\xbb\xbf", "文件为空", "EMPTY"),
     ],
     ids=["bom-then-gbk", "utf16-odd-length", "bom-only"],
 )
-def test_broken_encodings_reject_the_file_and_the_next_file_is_still_read(data_dir, data, words):
+def test_broken_encodings_reject_the_file_and_the_next_file_is_still_read(
+    data_dir, data, words, code
+):
     good = csv_text("rural_subsidies", [_pay()]).encode("utf-8")
     files, _ = _ingest(data_dir, {"a.csv": data, "b.csv": good})
     assert [(f[0], f[1]) for f in files] == [("a.csv", "rejected"), ("b.csv", "staged")]
-    assert words in files[0][6] and "a.csv" in files[0][6]
+    assert words in files[0][6] and "a.csv" in files[0][6] and files[0][7] == code
 
 
 def test_a_gbk_file_with_a_line_pasted_in_utf8_is_refused_not_garbled(tmp_path):

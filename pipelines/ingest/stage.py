@@ -46,6 +46,7 @@ class FileOutcome:
     file_sha256: str | None
     kind: str | None
     status: str  # staged, rejected, skipped, duplicate
+    reason_code: str | None = None  # why a file was rejected (FileRejected.reason_code)
     rows_read: int = 0
     rows_staged: int = 0
     rows_quarantined: int = 0
@@ -186,10 +187,10 @@ def stage_file(
     try:
         read: FileRead = read_file(path, department)
     except FileRejected as rejected:
-        return _rejected(path, str(rejected))
+        return _rejected(path, rejected.reason_code, str(rejected))
     except Exception as exc:  # any other failure to read rejects this file, not the delivery
         log.warning("%s: unreadable (%s)", path.name, type(exc).__name__)
-        return _rejected(path, f"无法读取文件（{type(exc).__name__}）")
+        return _rejected(path, "UNREADABLE", f"无法读取文件（{type(exc).__name__}）")
     if read.sha256 in seen:
         detail = "与同日已收文件内容相同，未重复入库"
         return FileOutcome(path.name, read.sha256, read.kind.name, "duplicate", detail=detail)
@@ -245,10 +246,9 @@ def _stage_extract(
     outcome.unknown_columns = (*outcome.unknown_columns, *new)
 
 
-def _rejected(path: Path, reason: str) -> FileOutcome:
-    return FileOutcome(
-        path.name, _sha_or_none(path), None, "rejected", detail=f"{path.name}：{reason}"
-    )
+def _rejected(path: Path, code: str, reason: str) -> FileOutcome:
+    detail = f"{path.name}：{reason}"
+    return FileOutcome(path.name, _sha_or_none(path), None, "rejected", code, detail=detail)
 
 
 def _sha_or_none(path: Path) -> str | None:
