@@ -17,7 +17,7 @@ LEDGER_CHECK = "ledger_balances"
 
 def ledger_imbalances_sql(kind: str) -> str:
     return f"""
-        select f.file_name, f.rows_read, f.rows_counted, f.rows_staged, f.rows_quarantined,
+        select f.file_sha256, f.rows_read, f.rows_counted, f.rows_staged, f.rows_quarantined,
                (select count(*) from staging.{kind} as s
                 where s.file_sha256 = f.file_sha256 and s.delivery_date = f.delivery_date)
                    as staged_in_table,
@@ -41,6 +41,8 @@ def ledger_check_results(con: duckdb.DuckDBPyConnection, department: str, day: d
             passed=not bad,
             metadata={
                 "files_out_of_balance": len(bad),
-                "files": ", ".join(row[0] for row in bad) or "none",
+                # files by the start of their content hash (audit.files.file_sha256): a file
+                # name is free text and may name a person
+                "files": ", ".join(row[0][:12] for row in bad) or "none",
             },
         )

@@ -14,6 +14,7 @@ from pandera.api.polars.types import PolarsData
 from pipelines.ingest import ids, kinds
 
 DIGITS = r"^[0-9]+$"
+OPAQUE = r"^[0-9A-Za-z][0-9A-Za-z_-]*$"  # 户编号, 人编号: identifiers, never numbers
 ID_18 = r"^[0-9]{17}[0-9X]$"
 
 
@@ -60,8 +61,8 @@ class RuralMembers(IdentifiedRows):
         nullable=True, str_matches=r"^[0-9]{12}$", description="12-digit village code"
     )
     natural_village: str = pa.Field(nullable=True, description="natural village")
-    household_id: str = pa.Field(str_matches=DIGITS, description="household number")
-    person_no: str = pa.Field(nullable=True, str_matches=DIGITS, description="person number")
+    household_id: str = pa.Field(str_matches=OPAQUE, description="household number")
+    person_no: str = pa.Field(nullable=True, str_matches=OPAQUE, description="person number")
     relation_to_head: str = pa.Field(
         isin=_codes(kinds.RELATIONS), description="relation to the head"
     )
@@ -105,7 +106,7 @@ class RuralSubsidies(AttributedRows):
     """One Rain and Dew Plan payment."""
 
     term: str = pa.Field(str_matches=r"^\d{4}-(spring|autumn)$", description="term paid for")
-    household_id: str = pa.Field(str_matches=DIGITS, description="household number on the payment")
+    household_id: str = pa.Field(str_matches=OPAQUE, description="household number on the payment")
     school_name: str = pa.Field(nullable=True, description="school")
     level: str = pa.Field(isin=_codes(kinds.LEVELS), description="level of study")
     grade: str = pa.Field(nullable=True, description="grade")
@@ -119,7 +120,7 @@ class RuralSubsidies(AttributedRows):
 class RuralIntents(AttributedRows):
     """One person surveyed for the Rain and Dew Plan+ intent ledger."""
 
-    household_id: str = pa.Field(str_matches=DIGITS, description="household number")
+    household_id: str = pa.Field(str_matches=OPAQUE, description="household number")
     person_category: str = pa.Field(
         isin=_codes(kinds.INTENT_CATEGORIES), description="new-growth labourer or graduate"
     )
@@ -137,7 +138,7 @@ class Enrollments(AttributedRows):
     """One student record of a vocational or technical school."""
 
     household_id: str = pa.Field(
-        nullable=True, str_matches=DIGITS, description="household number, if the school has it"
+        nullable=True, str_matches=OPAQUE, description="household number, if the school has it"
     )
     school_name: str = pa.Field(description="school")
     school_code: str = pa.Field(

@@ -15,6 +15,7 @@ SQL_TYPES = {
     "text": "varchar",
     "name": "varchar",
     "code": "varchar",
+    "opaque": "varchar",
     "ident": "varchar",
     "id": "varchar",
     "date": "date",
@@ -29,6 +30,7 @@ SQL_TYPES = {
 # Raw text is kept beside every value a normaliser may have changed.
 RAW_KEPT = {
     "code",
+    "opaque",
     "ident",
     "id",
     "date",

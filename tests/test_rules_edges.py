@@ -8,6 +8,9 @@ import pytest
 from builders import WEIGHTS, enrollment, intent, member, payment, person_id
 from test_rules import cases, findings
 
+from pipelines.settings import load_settings
+from pipelines.warehouse import working_db
+
 HEAD = person_id("19700101", 11)
 STU = person_id("20080301", 21)
 OTHER = person_id("19750505", 31)
@@ -256,3 +259,22 @@ def test_dup01_across_two_files_names_them(tmp):
             "乡村振兴「家庭成员信息」a.csv 第2行、b.csv 第2行为同一人，内容不一致：民族",
         )
     ]
+
+
+def test_a_village_the_reference_lacks_keeps_what_the_register_says(tmp):
+    elsewhere = {
+        **member(A, 1, "张三", HEAD, household_type="一般农户", income="1"),
+        "村代码": "411202001001",
+        "乡(镇)": "湖滨街道",
+        "行政村": "某社区",
+    }
+    found = cases(tmp, {"rural_members": [elsewhere]})
+    assert [c[:3] for c in found] == [("HH-04", A, "")]
+    with working_db(load_settings()) as con:
+        row = con.execute(
+            "select county_code, township_code, township_name, village_code, village_name "
+            "from conform.households"
+        ).fetchall()
+        [(village,)] = con.execute("select village_code from reconcile.discrepancies").fetchall()
+    assert row == [("411202", "411202001", "湖滨街道", "411202001001", "某社区")]
+    assert village == "411202001001"

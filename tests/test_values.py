@@ -98,7 +98,7 @@ def test_risk_types_with_every_separator():
 
 
 def test_codes_keep_leading_zeros():
-    values, bad = norm(["0012345", " 0012345 ", "12a45"], MEMBERS.field("household_id"))
+    values, bad = norm(["0012345", " 0012345 ", "12a45"], MEMBERS.field("phone"))
     assert values == ["0012345", "0012345", None] and bad == [False, False, True]
 
 
@@ -124,3 +124,10 @@ def test_commas_only_as_thousands_separators_and_only_finite_amounts():
     )
     assert values == [12345678.5] + [None] * 6 + [1500.0]
     assert bad == [False] + [True] * 6 + [False]
+
+
+def test_household_numbers_are_opaque_text_but_not_what_excel_made_of_a_number():
+    values, bad = norm(
+        ["HH-0012", " 00012 ", "4112241000010000.0", "4.1E+15"], MEMBERS.field("household_id")
+    )
+    assert values == ["HH-0012", "00012", None, None] and bad == [False, False, True, True]

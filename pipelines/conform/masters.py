@@ -31,8 +31,15 @@ def households_sql(as_of: date) -> str:
             from rows group by household_id
         )
         select date '{day}' as as_of, r.household_id,
-               d.county_code, d.township_code, d.township_name, d.village_code, d.village_name,
-               d.village_code || '-' || coalesce(r.natural_village, '') as grid_id,
+               -- a village the reference lacks (a new code, another county) keeps what the
+               -- register says of it, and its codes are cut from the 12-digit village code
+               coalesce(d.county_code, left(r.village_code, 6)) as county_code,
+               coalesce(d.township_code, left(r.village_code, 9)) as township_code,
+               coalesce(d.township_name, r.township_name) as township_name,
+               coalesce(d.village_code, r.village_code) as village_code,
+               coalesce(d.village_name, r.village_name) as village_name,
+               coalesce(d.village_code, r.village_code) || '-' || coalesce(r.natural_village, '')
+                   as grid_id,
                r.household_type, r.monitoring_category, r.risk_types, r.risk_eliminated,
                r.risk_identified_on, r.risk_eliminated_on, r.income_per_capita,
                c.member_count, c.heads, c.head_name,

@@ -100,7 +100,8 @@ def header_key(text: str) -> str:
 class Field:
     """One column of an extract.
 
-    `kind` says how its text is normalised: text, name, code (digits only), ident (letters and
+    `kind` says how its text is normalised: text, name, code (digits only), opaque (an
+    identifier such as 户编号: letters, digits, - and _, kept as written), ident (letters and
     digits, upper-cased, never checked), id, date, month, amount, int, enum, enum_list, bool or
     term.
     """
@@ -138,7 +139,7 @@ def _id(name: str, *headers: str) -> Field:
 _ENROLLMENT_FIELDS = (
     Field("name", ("学生姓名", "姓名"), "name"),
     _id("id_number", "身份证件号", "身份证号", "证件号码", "身份证号码"),
-    Field("household_id", ("户编号",), "code", required=False),
+    Field("household_id", ("户编号",), "opaque", required=False),
     Field("school_name", ("学校名称",)),
     Field("school_code", ("学校标识码",), "code", digits=10),
     Field("level", ("学历层次",), "enum", labels=LEVELS),
@@ -164,8 +165,8 @@ KINDS: dict[str, Kind] = {
                 Field("village_name", ("行政村",)),
                 Field("village_code", ("村代码",), "code", required=False, digits=12),
                 Field("natural_village", ("自然村",), required=False),
-                Field("household_id", ("户编号",), "code"),
-                Field("person_no", ("人编号",), "code"),
+                Field("household_id", ("户编号",), "opaque"),
+                Field("person_no", ("人编号",), "opaque"),
                 Field("name", ("姓名",), "name"),
                 _id("id_number", "证件号码", "身份证号", "身份证号码", "公民身份号码"),
                 Field("relation_to_head", ("与户主关系",), "enum", labels=RELATIONS),
@@ -203,7 +204,7 @@ KINDS: dict[str, Kind] = {
             "雨露计划补助发放明细",
             (
                 Field("term", ("学期",), "term"),
-                Field("household_id", ("户编号",), "code"),
+                Field("household_id", ("户编号",), "opaque"),
                 Field("name", ("学生姓名",), "name"),
                 _id("id_number", "证件号码", "身份证号", "身份证号码"),
                 Field("school_name", ("就读学校",)),
@@ -221,7 +222,7 @@ KINDS: dict[str, Kind] = {
             "rural",
             "雨露计划+意愿台账",
             (
-                Field("household_id", ("户编号",), "code"),
+                Field("household_id", ("户编号",), "opaque"),
                 Field("name", ("姓名",), "name"),
                 _id("id_number", "证件号码", "身份证号", "身份证号码"),
                 Field("person_category", ("人员类别",), "enum", labels=INTENT_CATEGORIES),

@@ -150,7 +150,10 @@ def _validate(extract: Extract, frame: pl.DataFrame, reasons: dict) -> None:
         cases = errors.failure_cases.select("column", "check", "index")
         for column, check, index in cases.iter_rows():
             if index is None:
-                raise  # a column-level failure is a bug in the normaliser, not bad data
+                # A column-level failure is a bug in the normaliser, not bad data. Pandera's
+                # own message quotes failing values (IDs, names): it must not reach the log.
+                message = f"{extract.kind.name}.{column} failed {check} as a whole column"
+                raise RuntimeError(message) from None
             already = reasons.get(index, [])
             f = next((f for f in extract.kind.fields if f.name == column), None)
             header = _header(extract, f) if f else column
@@ -189,7 +192,8 @@ def stage_file(
     except FileRejected as rejected:
         return _rejected(path, rejected.reason_code, str(rejected))
     except Exception as exc:  # any other failure to read rejects this file, not the delivery
-        log.warning("%s: unreadable (%s)", path.name, type(exc).__name__)
+        # by content hash, not name: department file names are free text
+        log.warning("file %s: unreadable (%s)", (_sha_or_none(path) or "")[:12], type(exc).__name__)
         return _rejected(path, "UNREADABLE", f"无法读取文件（{type(exc).__name__}）")
     if read.sha256 in seen:
         detail = "与同日已收文件内容相同，未重复入库"

@@ -120,6 +120,12 @@ def normalise_column(
         return _finish(frame, value, compact)
     elif kind == "ident":
         value = _compact(s).str.to_uppercase()
+    elif kind == "opaque":
+        # DESIGN §2: opaque text, never a number. What Excel made of a long number
+        # (4112241000010000.0, 4.1E+15) has a point or a plus and is not taken as an ID.
+        compact = _compact(s)
+        value = pl.when(compact.str.contains(r"^[0-9A-Za-z][0-9A-Za-z_-]*$")).then(compact)
+        return _finish(frame, value, compact)
     elif kind == "code":
         compact = _compact(s)
         # [0-9], not \d: other scripts' digits would make keys that never match
