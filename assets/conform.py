@@ -4,6 +4,7 @@ the person and household masters (DESIGN §4 step 4)."""
 import dagster as dg
 
 from assets.keys import CONFORM_KEYS, STAGING_KEYS
+from checks.ledger import ledger_check_results
 from pipelines.conform.run import conform_day
 from pipelines.ingest.stage import catch_up
 from pipelines.partitions import daily_partitions, partition_day
@@ -44,10 +45,20 @@ def conform(context: dg.AssetExecutionContext, warehouse: YuluWarehouse):
         # Earlier deliveries never staged (days run out of order) are staged first, so the
         # state of day D does not depend on which days happened to run before.
         caught_up = catch_up(con, settings.inbox_dir, day)
+        # They are held to the same ledger as the deliveries their own partitions ingest.
+        unbalanced = [
+            f"{department} {delivery} ({result.metadata['files'].value})"
+            for delivery, department in caught_up
+            for result in ledger_check_results(con, department, delivery)
+            if not result.passed
+        ]
+        if unbalanced:
+            raise dg.Failure("ledger out of balance in: " + "; ".join(unbalanced))
         load_reference(con, settings.reference_dir)
         counts = conform_day(con, day)
     if caught_up:
-        context.log.info(f"staged {len(caught_up)} earlier deliveries first: {caught_up}")
+        staged = ", ".join(f"{department} {delivery}" for delivery, department in caught_up)
+        context.log.info(f"staged {len(caught_up)} earlier deliveries first: {staged}")
     context.log.info(f"conform {day}: " + ", ".join(f"{t} {n}" for t, n in counts.items()))
     for key in CONFORM_KEYS:
         yield dg.MaterializeResult(asset_key=key, metadata={"rows": counts[key.path[-1]]})

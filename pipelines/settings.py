@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-DEPARTMENTS = ("education", "hrss", "rural")
 
 
 @dataclass(frozen=True)
@@ -35,21 +34,19 @@ class Settings:
         return self.warehouse_dir / "yulu.duckdb"
 
     @property
-    def sample_dir(self) -> Path:
-        return self.data_dir / "sample"
-
-    @property
     def dagster_home(self) -> Path:
         return Path(os.environ.get("DAGSTER_HOME") or self.data_dir / "dagster")
 
 
 def load_settings() -> Settings:
-    """Read the settings now; call this inside a run, never at import time."""
+    """Read the settings now; call this inside a run, never at import time. A variable set
+    but empty (as `.env.example` leaves some) means its default."""
+    env = {name: value for name, value in os.environ.items() if value}
     return Settings(
-        data_dir=Path(os.environ.get("YULU_DATA_DIR", "./data")).resolve(),
+        data_dir=Path(env.get("YULU_DATA_DIR", "./data")).resolve(),
         reference_dir=Path(
-            os.environ.get("YULU_REFERENCE_DIR", REPO_ROOT / "data" / "reference")
+            env.get("YULU_REFERENCE_DIR", REPO_ROOT / "data" / "reference")
         ).resolve(),
-        duckdb_memory_limit=os.environ.get("YULU_DUCKDB_MEMORY_LIMIT", "4GB"),
-        duckdb_threads=int(os.environ.get("YULU_DUCKDB_THREADS", "2")),
+        duckdb_memory_limit=env.get("YULU_DUCKDB_MEMORY_LIMIT", "4GB"),
+        duckdb_threads=int(env.get("YULU_DUCKDB_THREADS", "2")),
     )

@@ -1,4 +1,4 @@
-"""Each rule of this issue on a tiny county written by hand, with the cases worked out by hand.
+"""Each implemented rule on a tiny county written by hand, with the cases worked out by hand.
 
 Plain functions only (no Dagster): extracts → staging → conform → reconcile on a DuckDB file
 under tmp_path.

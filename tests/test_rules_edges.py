@@ -278,3 +278,19 @@ def test_a_village_the_reference_lacks_keeps_what_the_register_says(tmp):
         [(village,)] = con.execute("select village_code from reconcile.discrepancies").fetchall()
     assert row == [("411202", "411202001", "湖滨街道", "411202001001", "某社区")]
     assert village == "411202001001"
+
+
+def test_cases_go_to_the_departments_whose_records_they_concern(tmp):
+    withdrawn = school("三门峡技师学院", "4141017777", level="技工", status="退学")
+    found = cases(
+        tmp,
+        {
+            "rural_members": family(),
+            "rural_subsidies": [payment("2026秋", A, "张小明", STU)],
+            "hrss_technical_enrollments": [withdrawn],
+        },
+    )
+    assert [c[:3] for c in found] == [("YL-04", A, STU)]
+    with working_db(load_settings()) as con:
+        [(departments,)] = con.execute("select departments from reconcile.discrepancies").fetchall()
+    assert departments == ["hrss", "rural"]

@@ -21,7 +21,6 @@ UPGRADED = "upgraded"  # legacy 15-digit form, upgraded for matching (ID-02)
 MISSING = "missing"  # blank or a placeholder such as 无
 TRUNCATED = "truncated"  # saved by Excel as a number: digits lost, never repaired (ID-03)
 INVALID = "invalid"  # wrong length, bad check character, impossible birth date (ID-01)
-JOIN_STATUSES = (VALID, UPGRADED)
 
 PLACEHOLDERS = {"", "无", "NULL", "NONE", "NAN", "不详", "空", "-", "--", "/", "N/A", "NA", "暂无"}
 _INVISIBLE = re.compile(INVISIBLE + "+")

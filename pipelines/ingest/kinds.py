@@ -121,7 +121,7 @@ class Kind:
     department: str
     title: str
     fields: tuple[Field, ...]
-    # The columns that make two rows of one snapshot the same record; see conform/dedupe.
+    # The columns that make two rows of one snapshot the same record; see conform/snapshot.py.
     record_key: tuple[str, ...] = field(default=())
 
     def field(self, name: str) -> Field:

@@ -351,8 +351,9 @@ def ingest_delivery(
     return outcomes
 
 
-def catch_up(con: duckdb.DuckDBPyConnection, inbox_dir: Path, day: date) -> list[str]:
-    """Stage every delivery on or before `day` that has files but no ledger entry yet."""
+def catch_up(con: duckdb.DuckDBPyConnection, inbox_dir: Path, day: date) -> list[tuple[date, str]]:
+    """Stage every delivery on or before `day` that has files but no ledger entry yet; returns
+    the (delivery day, department) pairs staged."""
     staged = {
         (d, dept)
         for d, dept in con.execute(
@@ -374,5 +375,5 @@ def catch_up(con: duckdb.DuckDBPyConnection, inbox_dir: Path, day: date) -> list
             and any(folder.iterdir())
         ):
             ingest_delivery(con, inbox_dir, department, delivery)
-            done.append(f"{delivery} {department}")
+            done.append((delivery, department))
     return done

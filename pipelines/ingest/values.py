@@ -173,7 +173,7 @@ def _enum_list(s: pl.Series, f: Field) -> tuple[pl.Series, pl.Series]:
         pl.col("text").str.replace_all(r"[、;；，,]", ",").str.split(",").alias("parts")
     )["parts"]
     values, bad = [], []
-    # Lists are short and few distinct combinations exist: a dict over unique values is cheap.
+    # A loop over rows in Python: risk lists are few and short, and only the register has them.
     for items in parts.to_list():
         if not items:
             values.append(None)
@@ -202,7 +202,3 @@ def normalise_ids(s: pl.Series, latest: date) -> pl.DataFrame:
         schema={"raw": pl.Utf8, "id_cleaned": pl.Utf8, "id_status": pl.Utf8, "id_number": pl.Utf8},
     )
     return pl.DataFrame({"raw": s}).join(lookup, on="raw", how="left", nulls_equal=True).drop("raw")
-
-
-def has_text(s: pl.Series) -> pl.Series:
-    return pl.DataFrame({"raw": s}).select(_compact(s).is_not_null())["raw"]

@@ -112,7 +112,7 @@ def persons_sql() -> str:
         select p.as_of, q.person_key, q.id_number, q.id_status, q.household_id, q.person_no,
                q.name, q.relation_to_head, coalesce(q.gender, q.gender_from_id) as gender,
                q.birth_date, {_age("q.birth_date")} as age, q.person_status,
-               coalesce(s.enrollment_status, 'none') as enrollment_status, s.school_name,
+               coalesce(s.enrollment_status, 'no_record') as enrollment_status, s.school_name,
                s.level, e.employment_status, q.sources
         from persons as q
         cross join params as p

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-ERROR, WARNING, INFO = "error", "warning", "info"
+ERROR, WARNING = "error", "warning"  # DESIGN §6 also has info; no rule here uses it yet
 
 # Tables whose rows carry an ID, with their department and whether they carry a household.
 ID_SOURCES = (
@@ -147,7 +147,7 @@ YL_01 = Rule(
     "eligible student enrolled this term, no subsidy paid",
     """
     select r.household_id, e.id_number, p.current_term as discriminator,
-           list_distinct(['rural', e.department]) as departments,
+           list_sort(list_distinct(['rural', e.department])) as departments,
            format('{}：在籍（{}，{}）；乡村振兴：{}无已发放或待发放的雨露计划补助；该户为{}',
                   dept_label(e.department), e.school_name, level_label(e.level),
                   term_label(p.current_term),
@@ -205,11 +205,16 @@ YL_04 = Rule(
     """
     with statuses as (
         select id_number, string_agg(distinct dept_label(department) || '：' || school_name
-                                     || status_label(enrollment_status), '；') as says
+                                     || status_label(enrollment_status), '；') as says,
+               list(distinct department) as schools_of
         from enrollments where id_number is not null group by id_number
     )
     select coalesce(r.household_id, min(s.household_id)) as household_id, s.id_number,
-           s.term as discriminator, ['education', 'hrss', 'rural'] as departments,
+           s.term as discriminator,
+           -- the departments whose records say so; both school departments where none does
+           list_sort(list_distinct(
+               coalesce(any_value(st.schools_of), ['education', 'hrss']) || ['rural']))
+               as departments,
            format('乡村振兴：{}已发放补助；{}', term_label(s.term),
                   coalesce(any_value(st.says), '教育、人社：均无该生学籍记录')) as detail
     from paid as s
@@ -229,7 +234,8 @@ YL_05 = Rule(
     "paid for a term after graduation",
     """
     select coalesce(r.household_id, min(s.household_id)) as household_id, s.id_number,
-           s.term as discriminator, ['education', 'hrss', 'rural'] as departments,
+           s.term as discriminator,
+           list_sort(list_distinct(['rural', any_value(g.department)])) as departments,
            format('学籍：{}{}毕业；乡村振兴：{}仍发放补助', any_value(g.school_name),
                   coalesce('于' || strftime(any_value(g.graduated_on), '%Y年%m月'),
                            '（毕业年月不详）'), term_label(s.term)) as detail
@@ -256,7 +262,7 @@ EMP_01 = Rule(
     "this year's graduate with no employment-intent survey",
     """
     select r.household_id, g.id_number, cast(year(g.graduated_on) as varchar) as discriminator,
-           ['education', 'hrss', 'rural'] as departments,
+           list_sort(list_distinct(['rural', g.department])) as departments,
            format('学籍：{}年{}毕业（{}）；乡村振兴：意愿台账中无该生', year(g.graduated_on),
                   strftime(g.graduated_on, '%m月'), g.school_name) as detail
     from graduated as g
@@ -321,4 +327,3 @@ RULES: tuple[Rule, ...] = (
     EMP_01,
     LINK_02,
 )
-RULES_BY_CODE = {r.code: r for r in RULES}

@@ -35,7 +35,7 @@ def day_views_sql(as_of: date) -> list[str]:
                 partition by id_number order by department, school_name, level, source_row) = 1""",
         # Per person, their latest graduation (a record without its month last), as one record.
         """create or replace temp view graduated as
-            select id_number, graduated_on, school_name, level
+            select id_number, graduated_on, school_name, level, department
             from enrollments
             where enrollment_status = 'graduated' and id_number is not null
             qualify row_number() over (
