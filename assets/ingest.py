@@ -9,12 +9,10 @@ import dagster as dg
 
 from assets.keys import STAGING_KEYS
 from checks.ledger import LEDGER_CHECK, ledger_check_results
-from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT
+from pipelines.ingest.kinds import DEPARTMENT_TITLES, KINDS_BY_DEPARTMENT
 from pipelines.ingest.stage import ingest_delivery
 from pipelines.partitions import daily_partitions, partition_day
 from pipelines.resources import YuluWarehouse
-
-DEPARTMENT_NAMES = {"education": "教育", "hrss": "人社", "rural": "乡村振兴"}
 
 
 def department_asset(department: str) -> dg.AssetsDefinition:
@@ -26,7 +24,7 @@ def department_asset(department: str) -> dg.AssetsDefinition:
             kinds={"duckdb"},
             description=(
                 f"One row per staged row of {kind.title} ({kind.name}) delivered by "
-                f"{DEPARTMENT_NAMES[department]} ({department}), with its file, sheet and "
+                f"{DEPARTMENT_TITLES[department]} ({department}), with its file, sheet and "
                 "source row; values normalised, raw text kept where it changed."
             ),
         )

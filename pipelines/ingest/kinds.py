@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 from pipelines.ingest.text import INVISIBLE
 
+DEPARTMENT_TITLES = {"education": "教育", "hrss": "人社", "rural": "乡村振兴"}
+
 # Chinese labels → glossary codes (DESIGN §2). A label not listed is quarantined, not guessed.
 RELATIONS = {
     "户主": "head",
@@ -288,7 +290,7 @@ KINDS: dict[str, Kind] = {
 # Both enrollment kinds share one header; the department folder tells them apart.
 KINDS_BY_DEPARTMENT = {
     dept: [k for k in KINDS.values() if k.department == dept]
-    for dept in ("education", "hrss", "rural")
+    for dept in DEPARTMENT_TITLES
 }
 
 

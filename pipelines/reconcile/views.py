@@ -6,6 +6,7 @@ from datetime import date
 
 from pipelines.conform.masters import register_sql
 from pipelines.conform.run import CONFORM_TABLES
+from pipelines.ingest.kinds import DEPARTMENT_TITLES, ENROLLMENT_STATUSES, KINDS, LEVELS
 
 
 def day_views_sql(as_of: date) -> list[str]:
@@ -54,29 +55,31 @@ def day_views_sql(as_of: date) -> list[str]:
     return statements
 
 
+def _case_macro_sql(name: str, labels: dict[str, str], otherwise: str | None = None) -> str:
+    """A macro `name(x)` turning each code into its Chinese label."""
+    whens = " ".join(f"when '{code}' then '{label}'" for code, label in labels.items())
+    default = f" else '{otherwise}'" if otherwise else ""
+    return f"create or replace temp macro {name}(x) as case x {whens}{default} end"
+
+
+def _first_label(labels: dict[str, str]) -> dict[str, str]:
+    """Code → the first Chinese label `kinds.py` lists for it (中职 for secondary_vocational)."""
+    first: dict[str, str] = {}
+    for label, code in labels.items():
+        first.setdefault(code, label)
+    return first
+
+
 def label_macros_sql() -> list[str]:
-    """Chinese labels for codes, so detail texts read as the departments write them."""
+    """Chinese labels for codes, so detail texts read as the departments write them; the
+    labels are those of `kinds.py`, defined once."""
     return [
         """create or replace temp macro term_label(t) as
             replace(replace(t, '-autumn', '年秋季学期'), '-spring', '年春季学期')""",
-        """create or replace temp macro status_label(s) as
-            case s when 'enrolled' then '在籍' when 'suspended' then '休学'
-                   when 'withdrawn' then '退学' when 'transferred_out' then '转出'
-                   when 'graduated' then '毕业' else '无学籍记录' end""",
-        """create or replace temp macro level_label(l) as
-            case l when 'secondary_vocational' then '中职' when 'higher_vocational' then '高职'
-                   when 'five_year' then '五年制高职' when 'technical' then '技工院校' end""",
-        """create or replace temp macro dept_label(d) as
-            case d when 'rural' then '乡村振兴' when 'education' then '教育'
-                   when 'hrss' then '人社' end""",
-        """create or replace temp macro kind_label(k) as
-            case k when 'rural_members' then '家庭成员信息'
-                   when 'rural_subsidies' then '雨露计划补助发放明细'
-                   when 'rural_intents' then '雨露计划+意愿台账'
-                   when 'education_enrollments' then '职业院校学籍信息'
-                   when 'hrss_technical_enrollments' then '技工院校学籍'
-                   when 'hrss_employment' then '就业登记信息'
-                   when 'hrss_training' then '职业技能培训' end""",
+        _case_macro_sql("status_label", _first_label(ENROLLMENT_STATUSES), "无学籍记录"),
+        _case_macro_sql("level_label", _first_label(LEVELS)),
+        _case_macro_sql("dept_label", DEPARTMENT_TITLES),
+        _case_macro_sql("kind_label", {name: kind.title for name, kind in KINDS.items()}),
         # 1500 and 7300.5, not 1500.0 and 7300.50
         """create or replace temp macro yuan(x) as
             case when x = round(x) then cast(cast(x as bigint) as varchar)
