@@ -289,8 +289,7 @@ KINDS: dict[str, Kind] = {
 
 # Both enrollment kinds share one header; the department folder tells them apart.
 KINDS_BY_DEPARTMENT = {
-    dept: [k for k in KINDS.values() if k.department == dept]
-    for dept in DEPARTMENT_TITLES
+    dept: [k for k in KINDS.values() if k.department == dept] for dept in DEPARTMENT_TITLES
 }
 
 

@@ -277,6 +277,36 @@ def _swallows_records(cells: list[str], delimiter: str, width: int) -> bool:
     return any(line.count(delimiter) >= least for cell in cells for line in cell.split("\n")[1:])
 
 
+def _best_header(department: str, grid: list[tuple[int, list[str]]]):
+    """(header rows, kind, column → field, header cells) of the header that explains the most
+    columns; the first of equally good ones, as a header repeated lower down is a data row."""
+    best = None
+    for header_idx, cells in _header_candidates(grid):
+        found = recognise(department, cells)
+        if found and (best is None or len(found[1]) > len(best[2])):
+            best = (header_idx, found[0], found[1], cells)
+    return best
+
+
+def _set_aside(
+    cells: list[str], header_keys: list[list[str]], width: int, from_excel: bool
+) -> tuple[str, str] | None:
+    """(reason code, reason) for a row below the header that is not a record, else None."""
+    if _is_totals(cells):
+        return "TOTALS_ROW", "合计/小计行，不是记录"
+    firsts = {k[0] for k in header_keys if k}
+    if header_key(cells[0]) in firsts and [header_key(c) for c in cells] in header_keys:
+        return "HEADER_ROW", "重复的表头行，不是记录"
+    if from_excel:
+        return None
+    if len(cells) > width and not _blank(cells[width:]):
+        return "FIELD_COUNT", f"字段数为{len(cells)}，多于表头的{width}列"
+    if len(cells) < width:
+        # a field missing in the middle would shift every later value one column left
+        return "FIELD_COUNT", f"字段数为{len(cells)}，少于表头的{width}列"
+    return None
+
+
 def find_extract(
     department: str,
     sheet: str | None,
@@ -284,46 +314,28 @@ def find_extract(
     from_excel: bool,
     delimiter: str | None = None,
 ) -> Extract | None:
-    best = None
-    for header_idx, cells in _header_candidates(grid):
-        found = recognise(department, cells)
-        # the first of equally good headers: a header repeated lower down is a data row
-        if found and (best is None or len(found[1]) > len(best[2])):
-            best = (header_idx, found[0], found[1], cells)
+    """The table of `department` in `grid`: its header, and each row below it either a data
+    row or set aside with its reason; None where no known header is found."""
+    best = _best_header(department, grid)
     if best is None:
         return None
+
     header_idx, kind, columns, headers = best
-    width = len(headers)
-    extract = Extract(
-        kind,
-        sheet,
-        tuple(grid[i][0] for i in header_idx),
-        columns,
-        [h.strip() for h in headers],
-        [],
-        from_excel=from_excel,
-    )
+    header_rows = tuple(grid[i][0] for i in header_idx)
+    stripped = [h.strip() for h in headers]
+    extract = Extract(kind, sheet, header_rows, columns, stripped, [], from_excel=from_excel)
     header_keys = [[header_key(c) for c in grid[i][1]] for i in header_idx]
+    width = len(headers)
+
     for row_no, cells in grid[header_idx[-1] + 1 :]:
         if _blank(cells):
             continue
         if delimiter and _swallows_records(cells, delimiter, width):
             message = f"第{row_no}行的引号未闭合，其后的各行被并入了一个字段"
             raise FileRejected("CSV_QUOTE", message)
-        if _is_totals(cells):
-            extract.bad_rows.append((row_no, "TOTALS_ROW", "合计/小计行，不是记录", cells))
-        elif (
-            header_key(cells[0]) in (k[0] for k in header_keys if k)
-            and [header_key(c) for c in cells] in header_keys
-        ):
-            extract.bad_rows.append((row_no, "HEADER_ROW", "重复的表头行，不是记录", cells))
-        elif not from_excel and len(cells) > width and not _blank(cells[width:]):
-            reason = f"字段数为{len(cells)}，多于表头的{width}列"
-            extract.bad_rows.append((row_no, "FIELD_COUNT", reason, cells))
-        elif not from_excel and len(cells) < width:
-            # a field missing in the middle would shift every later value one column left
-            reason = f"字段数为{len(cells)}，少于表头的{width}列"
-            extract.bad_rows.append((row_no, "FIELD_COUNT", reason, cells))
+        reason = _set_aside(cells, header_keys, width, from_excel)
+        if reason:
+            extract.bad_rows.append((row_no, *reason, cells))
         else:
             extract.rows.append((row_no, (cells + [""] * width)[:width]))
     return extract
