@@ -194,3 +194,51 @@ def test_numbers_in_a_workbook_date_column_are_serials_only_where_they_can_be(da
     with working_db(load_settings()) as con:
         dates = con.execute("select distinct paid_on from staging.rural_subsidies").fetchall()
     assert dates == [(date(2026, 10, 20),)]
+
+
+# Legitimate files a guard or the second count once got wrong (a second bad-input round).
+
+
+def test_gbk_text_of_gb2312_characters_is_never_taken_for_utf8(data_dir):
+    # the GBK bytes of 宸风华 happen to be valid UTF-8 for two common characters
+    rows = [job("王芳", person_id("19980101", 5)) | {"用人单位": "宸风华"}]
+    files, _ = _ingest(data_dir, {"e.csv": csv_text("hrss_employment", rows).encode("gbk")}, "hrss")
+    assert files[0][1:6] == ("staged", 1, 1, 0, 1)
+
+
+def test_a_closed_quoted_cell_over_two_lines_with_commas_is_read(data_dir):
+    header = "姓名,身份证号码,培训项目,培训类别,开始日期,结束日期,是否取得证书,备注\r\n"
+    row = f"王五,{person_id('19990101', 3)},电工,就业技能培训,2026-03-01,2026-03-20,是,"
+    row += '"地址:\n卢氏县,城关镇,东沟村,3组,12号"\r\n'
+    files, _ = _ingest(data_dir, {"t.csv": (header + row).encode()}, "hrss")
+    assert files[0][1:6] == ("staged", 1, 1, 0, 1)
+
+
+def test_rows_of_any_whitespace_and_header_lines_closed_by_blank_cells(data_dir):
+    text = csv_text("rural_subsidies", [_pay("甲"), _pay("乙")])
+    header, rest = text.split("\r\n", 1)
+    text = header + ",,\r\n" + rest + "\u2003\r\n\x0c\r\n"  # em space, form feed
+    files, _ = _ingest(data_dir, {"p.csv": text.encode()})
+    assert files[0][1:6] == ("staged", 2, 2, 0, 2)
+
+
+def test_one_id_in_two_columns_differing_only_in_the_case_of_x_is_one_id(data_dir):
+    header = HEADERS["rural_subsidies"] + ["身份证号"]
+    x_id = person_id("20090301", 2)  # ends in X
+    assert x_id.endswith("X")
+    text = ",".join(header) + "\r\n" + ",".join([*_pay(证件号码=x_id).values(), x_id.lower()])
+    files, _ = _ingest(data_dir, {"p.csv": (text + "\r\n").encode()})
+    assert files[0][1:5] == ("staged", 1, 1, 0)
+
+
+def test_a_row_holding_only_an_excel_error_is_blank_to_both_counts(data_dir):
+    path = data_dir / "p.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    for c, h in enumerate(HEADERS["rural_subsidies"]):
+        sheet.write_string(0, c, h)
+        sheet.write_string(1, c, _pay()[h])
+    sheet.write_formula(2, 2, "=NA()", None, "#N/A")
+    book.close()
+    files, _ = _ingest(data_dir, {"p.xlsx": path.read_bytes()})
+    assert files[0][1:6] == ("staged", 1, 1, 0, 1)

@@ -18,8 +18,10 @@ import pyarrow.csv as pv
 
 from pipelines.ingest.read import Extract, FileRead
 
-# What a blank ragged row may hold: separators, quotes and what `str.strip` removes.
-_BLANK_TEXT = str.maketrans("", "", "\"' \t\r\n,;|\u3000\u00a0")
+# What a blank ragged row may hold besides what `str.strip` removes: separators and quotes.
+_SEPARATORS = str.maketrans("", "", "\"',;|")
+# openpyxl shows an error cell as its code; the reader (calamine) as an empty cell
+_EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"}
 
 
 def count_data_rows(path: Path, read: FileRead, extract: Extract) -> int | None:
@@ -39,7 +41,7 @@ def _count_text(text: str, delimiter: str, header_line: int, width: int) -> int:
     def on_ragged(row) -> str:
         # PyArrow sets aside rows with too many or too few fields; the reader keeps them.
         nonlocal ragged
-        ragged += bool(row.text.translate(_BLANK_TEXT))
+        ragged += bool(row.text.translate(_SEPARATORS).strip())
         return "skip"
 
     names = [f"c{i}" for i in range(width)]
@@ -65,7 +67,7 @@ def _count_workbook(path: Path, sheet: str | None, header_row: int) -> int:
         worksheet = book[sheet] if sheet else book.worksheets[0]
         worksheet.reset_dimensions()  # some writers record a wrong used range
         return sum(
-            any(v is not None and str(v).strip() for v in row)
+            any(v is not None and str(v).strip() and str(v) not in _EXCEL_ERRORS for v in row)
             for row in worksheet.iter_rows(min_row=header_row + 1, values_only=True)
         )
     finally:

@@ -134,12 +134,22 @@ def _common_hanzi(text: str) -> bool:
         return False
 
 
+def _in_gb2312(text: str) -> bool:
+    try:
+        text.encode("gb2312")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def _refuse_mixed_utf8(data: bytes, encoding: str) -> None:
     """A GBK file with a value pasted in as UTF-8 decodes without error, into mojibake.
 
-    Each run of non-ASCII bytes is looked at: one that is valid UTF-8 and reads as common
-    characters, but reads as rare ones in the file's encoding (张伟 shown as 寮犱紵), was
-    written in UTF-8. Real GBK text is seldom valid UTF-8 and then seldom common characters.
+    Each run of non-ASCII bytes is looked at. UTF-8 read as GBK pairs its continuation bytes
+    (80-BF) into characters outside GB2312 (张伟 shows as 寮犱紵). A run that is valid UTF-8,
+    reads as common characters that way, and reads as characters outside GB2312 the file's
+    way, was written in UTF-8. Real GBK text of GB2312 characters is never refused; a UTF-8
+    value whose bytes happen to pair into GB2312 characters (rare) still slips through.
     """
     for run in _NON_ASCII.finditer(data):
         try:
@@ -147,7 +157,7 @@ def _refuse_mixed_utf8(data: bytes, encoding: str) -> None:
         except UnicodeDecodeError:
             continue
         as_file = run.group().decode(encoding, errors="replace")
-        if len(as_utf8) >= 2 and _common_hanzi(as_utf8) and not _common_hanzi(as_file):
+        if len(as_utf8) >= 2 and _common_hanzi(as_utf8) and not _in_gb2312(as_file):
             line = _line_of(data, run.start())
             message = f"第{line}行有 UTF-8 编码的文字，与文件其余部分（{encoding.upper()}）不一致"
             raise FileRejected("MIXED_ENCODING", message)
@@ -273,7 +283,7 @@ def _is_totals(cells: list[str]) -> bool:
 
 def _swallows_records(cells: list[str], delimiter: str, width: int) -> bool:
     """A quote left open runs on into the next lines: a cell holding whole records."""
-    least = max(2, width // 2)
+    least = max(2, width - 1)  # a whole record; a quoted address may well hold a few commas
     return any(line.count(delimiter) >= least for cell in cells for line in cell.split("\n")[1:])
 
 
@@ -321,6 +331,8 @@ def find_extract(
         return None
 
     header_idx, kind, columns, headers = best
+    while headers and not headers[-1].strip():
+        headers = headers[:-1]  # blank cells closing a header line are not columns
     header_rows = tuple(grid[i][0] for i in header_idx)
     stripped = [h.strip() for h in headers]
     extract = Extract(kind, sheet, header_rows, columns, stripped, [], from_excel=from_excel)

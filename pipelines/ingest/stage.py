@@ -97,7 +97,7 @@ def _one_of(extract: Extract, indices: list[int], conflicts: dict) -> list[str]:
     values = []
     for row, (_, cells) in enumerate(extract.rows):
         given = [cells[i] for i in indices if cells[i].strip()]
-        if len({header_key(v) for v in given}) > 1:
+        if len({header_key(v).upper() for v in given}) > 1:  # 002x and 002X are one ID
             conflicts.setdefault(row, []).append(("CONFLICT", f"列「{names}」的值不一致"))
         values.append(given[0] if given else "")
     return values
