@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
-from stdnum.cn import ric
+from stdnum.cn import ric, uscc
 
 SURNAMES = (
     "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾"
@@ -48,6 +48,12 @@ class IdMaker:
             if number not in self.used:
                 self.used.add(number)
                 return number
+
+
+def credit_code(rng: random.Random) -> str:
+    """A made-up unified social credit code of an employer in 卢氏县, with a valid check."""
+    body = "91411224" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(9))
+    return body + uscc.calc_check_digit(body)
 
 
 def birth_date(rng: random.Random, today: date, age_from: int, age_to: int) -> date:

@@ -47,6 +47,7 @@ EMPLOYERS = [
     "洛阳农业科技合作社",
 ]
 PAYMENT_AMOUNT = 1500
+FOREVER = 10**6  # the last world day of a record that never ends
 
 
 @dataclass
@@ -63,7 +64,7 @@ class Person:
     phone: str = ""
     months_worked: int = 0
     printed_id: str | None = None  # what the members extract prints, if not the real ID
-    days: tuple[int, int] = (0, 10**6)  # world days on which the record exists
+    days: tuple[int, int] = (0, FOREVER)  # world days on which the record exists
 
 
 @dataclass
@@ -96,7 +97,7 @@ class Enrollment:
     status: str = "在籍"
     graduated_on: date | None = None
     printed_household: str | None = None  # 户编号 as the school prints it
-    days: tuple[int, int] = (0, 10**6)
+    days: tuple[int, int] = (0, FOREVER)
 
 
 @dataclass
@@ -109,7 +110,7 @@ class Payment:
     status: str = "已发放"
     paid_on: date | None = None
     amount: float = PAYMENT_AMOUNT
-    days: tuple[int, int] = (0, 10**6)
+    days: tuple[int, int] = (0, FOREVER)
 
 
 @dataclass
@@ -124,7 +125,7 @@ class Job:
     income: float
     registered_on: date
     printed_name: str | None = None
-    days: tuple[int, int] = (0, 10**6)
+    days: tuple[int, int] = (0, FOREVER)
 
 
 @dataclass
@@ -146,7 +147,7 @@ class Intent:
     intent: str
     target: str
     surveyed_on: date
-    days: tuple[int, int] = (0, 10**6)
+    days: tuple[int, int] = (0, FOREVER)
 
 
 @dataclass
