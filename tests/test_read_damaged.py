@@ -9,7 +9,7 @@ from datetime import date
 import openpyxl
 import pytest
 import xlsxwriter
-from builders import HEADERS, csv_text, intent, job, payment, person_id
+from builders import HEADERS, csv_text, intent, job, member, payment, person_id
 
 from pipelines.ingest.read import FileRejected, read_file
 from pipelines.ingest.stage import ingest_delivery
@@ -242,3 +242,24 @@ def test_a_row_holding_only_an_excel_error_is_blank_to_both_counts(data_dir):
     book.close()
     files, _ = _ingest(data_dir, {"p.xlsx": path.read_bytes()})
     assert files[0][1:6] == ("staged", 1, 1, 0, 1)
+
+
+def test_household_cells_merged_down_its_members_belong_to_each(data_dir):
+    header = HEADERS["rural_members"]
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(header)
+    people = [("张三", person_id("19700101", 11), "户主"), ("张小明", STUDENT, "之子")]
+    for name, id_number, relation in people:
+        row = member(HH, len(sheet["A"]), name, id_number, relation)
+        sheet.append([row[h] for h in header])
+    for col in (1, 2, 3, 6):  # county, township, village, 户编号 merged over both rows
+        sheet.cell(3, col).value = None
+        sheet.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
+    path = data_dir / "m.xlsx"
+    book.save(path)
+    files, rejected = _ingest(data_dir, {"m.xlsx": path.read_bytes()})
+    assert files[0][1:6] == ("staged", 2, 2, 0, 2) and rejected == []
+    with working_db(load_settings()) as con:
+        households = con.execute("select distinct household_id from staging.rural_members")
+        assert households.fetchall() == [(HH,)]

@@ -214,6 +214,19 @@ def _refuse_sprawling_sheets(data: bytes) -> None:
         raise FileRejected("UNREADABLE", "文件已损坏或不是有效的 Excel 工作簿") from exc
 
 
+def _fill_merged(grid: list[list[str]], ranges) -> None:
+    """Gives every cell of a merged range the value of its first cell, as a person reads it:
+    a 户编号 merged down a household's members belongs to each of them."""
+    for (first_row, first_col), (last_row, last_col) in ranges:
+        if first_row >= len(grid) or first_col >= len(grid[first_row]):
+            continue
+        value = grid[first_row][first_col]
+        for row in grid[first_row : last_row + 1]:
+            for col in range(first_col, min(last_col + 1, len(row))):
+                if not row[col]:
+                    row[col] = value
+
+
 def _excel_sheets(data: bytes, file_format: str) -> list[tuple[str, list[list[str]]]]:
     if file_format == "xlsx":
         _refuse_sprawling_sheets(data)
@@ -221,8 +234,10 @@ def _excel_sheets(data: bytes, file_format: str) -> list[tuple[str, list[list[st
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
         for name in book.sheet_names:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            sheets.append((name, [[_cell_text(v) for v in row] for row in rows]))
+            sheet = book.get_sheet_by_name(name)
+            grid = [[_cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
+            _fill_merged(grid, sheet.merged_cell_ranges or [])
+            sheets.append((name, grid))
         return sheets
     except Exception as exc:  # calamine raises several types for damaged workbooks
         # The type only: a parser's message may quote cell contents.
