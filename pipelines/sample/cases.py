@@ -86,6 +86,13 @@ class CaseInjection:
     def _current_payments(self, p: Person) -> list[Payment]:
         return [x for x in self._of(p, Payment) if x.term == self.term["term"]]
 
+    def _paid_this_term(self, p: Person) -> bool:
+        return any(x.status == "已发放" for x in self._current_payments(p))
+
+    def _paid_student(self, hh: Household, p: Person) -> bool:
+        """An enrolled student of an eligible household, paid this term."""
+        return hh.eligible and self._enrolled(hh, p) and self._paid_this_term(p)
+
     def _inject(self) -> None:
         n = max(2, self.size // 500)
         rng, w = self.rng, self.world
@@ -178,13 +185,7 @@ class CaseInjection:
             w.payments.append(replace(x, paid_on=(x.paid_on or self.start) + timedelta(days=20)))
             self._case("YL-03", hh.household_id, p.id_number)
         for i in range(n):  # YL-04: paid this term, the school says not enrolled
-            hh, p = self._pick(
-                lambda h, p: (
-                    h.eligible
-                    and self._enrolled(h, p)
-                    and any(x.status == "已发放" for x in self._current_payments(p))
-                )
-            )
+            hh, p = self._pick(self._paid_student)
             e = next(e for e in w.enrollments if e.person is p)
             if i % 4 == 3:
                 w.enrollments.remove(e)  # no record at all

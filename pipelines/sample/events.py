@@ -53,13 +53,7 @@ class DayEvents:
             lambda eff: eff["education"] >= 1 and eff["rural"] < 2,
         )
         # day 1, education: a paid student withdraws
-        hh, p = self._pick(
-            lambda h, p: (
-                h.eligible
-                and self._enrolled(h, p)
-                and any(x.status == "已发放" for x in self._current_payments(p))
-            )
-        )
+        hh, p = self._pick(self._paid_student)
         e = next(e for e in w.enrollments if e.person is p)
         e.days = (0, 0)
         w.enrollments.append(replace(e, status="退学", days=(1, FOREVER)))
@@ -74,7 +68,7 @@ class DayEvents:
                     and e.status == "在籍"
                     for e in self._of(p, Enrollment)
                 )
-                and any(x.status == "已发放" for x in self._current_payments(p))
+                and self._paid_this_term(p)
             )
         )
         e = next(e for e in w.enrollments if e.person is p)
