@@ -12,6 +12,8 @@ import pytest
 
 from pipelines.settings import REPO_ROOT
 
+DAY = date(2026, 11, 30)  # the delivery day of tests that stage files directly
+
 
 @pytest.fixture
 def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
@@ -21,6 +23,29 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("YULU_REFERENCE_DIR", str(REPO_ROOT / "data" / "reference"))
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     return root
+
+
+def ingest_files(data_dir: Path, files: dict[str, bytes], department: str = "rural"):
+    """(audit.files rows, rejected rows) after ingesting `files` as one delivery on DAY."""
+    from pipelines.ingest.stage import ingest_delivery
+    from pipelines.settings import load_settings
+    from pipelines.warehouse import working_db
+
+    folder = data_dir / "inbox" / DAY.isoformat() / department
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    settings = load_settings()
+    with working_db(settings) as con:
+        ingest_delivery(con, settings.inbox_dir, department, DAY)
+        files = con.execute(
+            "select file_name, status, rows_read, rows_staged, rows_quarantined, rows_counted, "
+            "detail, reason_code from audit.files order by file_name"
+        ).fetchall()
+        rejected = con.execute(
+            "select source_row, reason_code, reason, raw from audit.rejected_rows order by 1"
+        ).fetchall()
+    return files, rejected
 
 
 def run_days(days: list[date]) -> None:

@@ -10,38 +10,18 @@ import openpyxl
 import pytest
 import xlsxwriter
 from builders import HEADERS, csv_text, intent, job, member, payment, person_id
+from conftest import ingest_files
 
 from pipelines.ingest.read import FileRejected, read_file
-from pipelines.ingest.stage import ingest_delivery
 from pipelines.settings import load_settings
 from pipelines.warehouse import working_db
 
-DAY = date(2026, 11, 30)
 HH = "4112241000010001"
 STUDENT = person_id("20090301", 21)
 
 
 def _pay(name: str = "张小明", **changes) -> dict:
     return {**payment("2026秋", HH, name, STUDENT), **changes}
-
-
-def _ingest(data_dir, files: dict[str, bytes], department: str = "rural"):
-    """(audit.files rows, rejected rows) after ingesting `files` as one delivery."""
-    folder = data_dir / "inbox" / DAY.isoformat() / department
-    folder.mkdir(parents=True)
-    for name, data in files.items():
-        (folder / name).write_bytes(data)
-    settings = load_settings()
-    with working_db(settings) as con:
-        ingest_delivery(con, settings.inbox_dir, department, DAY)
-        files = con.execute(
-            "select file_name, status, rows_read, rows_staged, rows_quarantined, rows_counted, "
-            "detail, reason_code from audit.files order by file_name"
-        ).fetchall()
-        rejected = con.execute(
-            "select source_row, reason_code, reason, raw from audit.rejected_rows order by 1"
-        ).fetchall()
-    return files, rejected
 
 
 @pytest.mark.parametrize(
@@ -57,7 +37,7 @@ def test_broken_encodings_reject_the_file_and_the_next_file_is_still_read(
     data_dir, data, words, code
 ):
     good = csv_text("rural_subsidies", [_pay()]).encode("utf-8")
-    files, _ = _ingest(data_dir, {"a.csv": data, "b.csv": good})
+    files, _ = ingest_files(data_dir, {"a.csv": data, "b.csv": good})
     assert [(f[0], f[1]) for f in files] == [("a.csv", "rejected"), ("b.csv", "staged")]
     assert words in files[0][6] and "a.csv" in files[0][6] and files[0][7] == code
 
@@ -96,7 +76,7 @@ def test_data_on_two_sheets_is_all_read(data_dir):
     book.remove(book.worksheets[0])
     path = data_dir / "two.xlsx"
     book.save(path)
-    files, _ = _ingest(data_dir, {"two.xlsx": path.read_bytes()})
+    files, _ = ingest_files(data_dir, {"two.xlsx": path.read_bytes()})
     assert files[0][1:6] == ("staged", 3, 3, 0, 3)
 
 
@@ -115,7 +95,7 @@ def test_two_kinds_in_one_workbook_are_refused(tmp_path):
 def test_a_header_repeated_in_the_data_is_quarantined_and_no_row_above_it_is_lost(data_dir):
     first = csv_text("rural_subsidies", [_pay("甲"), _pay("乙")])
     again = csv_text("rural_subsidies", [_pay("丙")])  # pasted below with its header
-    files, rejected = _ingest(data_dir, {"p.csv": (first + again).encode()})
+    files, rejected = ingest_files(data_dir, {"p.csv": (first + again).encode()})
     assert files[0][1:6] == ("staged", 4, 3, 1, 4)
     assert [r[:2] for r in rejected] == [(4, "HEADER_ROW")]
 
@@ -124,7 +104,7 @@ def test_an_unclosed_quote_refuses_the_file_naming_its_line(data_dir):
     rows = [intent(HH, f"学生{i}", person_id("20080101", 10 + i)) for i in range(4)]
     text = csv_text("rural_intents", rows).replace(",网格员\r\n", ',"网格员\r\n', 2)
     text = text.replace(',"网格员\r\n', ",网格员\r\n", 1)  # the second row opens a quote
-    files, _ = _ingest(data_dir, {"i.csv": text.encode()})
+    files, _ = ingest_files(data_dir, {"i.csv": text.encode()})
     assert files[0][1] == "rejected" and "第3行的引号未闭合" in files[0][6]
 
 
@@ -132,7 +112,7 @@ def test_rows_with_fields_missing_are_quarantined_not_shifted(data_dir):
     text = csv_text("hrss_employment", [job("张三", person_id("19900101", 11))])
     short = ["李四", person_id("19900202", 13), "已就业", "单位就业", "某公司", "县内"]
     text += ",".join([*short, "2025-03-01", "3000", "2025-03-02"]) + "\r\n"  # no credit code
-    files, rejected = _ingest(data_dir, {"e.csv": text.encode()}, "hrss")
+    files, rejected = ingest_files(data_dir, {"e.csv": text.encode()}, "hrss")
     assert files[0][1:6] == ("staged", 2, 1, 1, 2)
     assert rejected[0][:2] == (3, "FIELD_COUNT") and "少于表头" in rejected[0][2]
 
@@ -140,19 +120,19 @@ def test_rows_with_fields_missing_are_quarantined_not_shifted(data_dir):
 def test_cells_past_the_header_are_kept_in_the_raw_text_of_a_quarantined_row(data_dir):
     text = csv_text("rural_subsidies", [])
     text += f"2026秋,{HH},张小明,{STUDENT},学校,中职,2025级,1500,2026-10-01,已发放,多余\r\n"
-    _, rejected = _ingest(data_dir, {"p.csv": text.encode()})
+    _, rejected = ingest_files(data_dir, {"p.csv": text.encode()})
     assert json.loads(rejected[0][3])["第11列"] == "多余"
 
 
 def test_totals_with_a_full_width_space_are_totals(data_dir):
     text = csv_text("rural_subsidies", [_pay()]) + "合\u3000计,,,,,,,1500,,\r\n"
-    _, rejected = _ingest(data_dir, {"p.csv": text.encode()})
+    _, rejected = ingest_files(data_dir, {"p.csv": text.encode()})
     assert [r[1] for r in rejected] == ["TOTALS_ROW"]
 
 
 def test_semicolons_in_the_text_do_not_make_them_the_separator(data_dir):
     rows = [{**intent(HH, "张三", STUDENT), "帮扶措施": "政策宣传;岗位推荐;技能培训;跟踪回访"}] * 3
-    files, _ = _ingest(data_dir, {"i.csv": csv_text("rural_intents", rows).encode()})
+    files, _ = ingest_files(data_dir, {"i.csv": csv_text("rural_intents", rows).encode()})
     assert files[0][1:4] == ("staged", 3, 3)
 
 
@@ -165,7 +145,7 @@ def test_two_columns_for_one_field_are_compared_row_by_row(data_dir):
         [*_pay().values(), other],  # two different IDs: not decided
     ]
     text = ",".join(header) + "\r\n" + "".join(",".join(r) + "\r\n" for r in rows)
-    files, rejected = _ingest(data_dir, {"p.csv": text.encode()})
+    files, rejected = ingest_files(data_dir, {"p.csv": text.encode()})
     assert files[0][1:5] == ("staged", 3, 2, 1)
     assert "「证件号码」「身份证号」" in files[0][6]
     assert [r[:3] for r in rejected] == [(4, "CONFLICT", "列「证件号码」与「身份证号」的值不一致")]
@@ -173,9 +153,9 @@ def test_two_columns_for_one_field_are_compared_row_by_row(data_dir):
 
 def test_placeholders_and_control_characters_are_not_names_and_odd_digits_not_codes(data_dir):
     rows = [_pay("NULL"), _pay("#N/A"), _pay("张\x00三"), _pay(户编号="٤١١٢٢٤"), _pay("张三")]
-    files, rejected = _ingest(data_dir, {"p.csv": csv_text("rural_subsidies", rows).encode()})
+    files, rejected = ingest_files(data_dir, {"p.csv": csv_text("rural_subsidies", rows).encode()})
     assert files[0][1:5] == ("staged", 5, 1, 4)
-    assert [r[1] for r in rejected] == ["BAD_VALUE"] * 4
+    assert [r[1] for r in rejected] == ["BAD_VALUE", "CELL_ERROR", "BAD_VALUE", "BAD_VALUE"]
 
 
 def test_numbers_in_a_workbook_date_column_are_serials_only_where_they_can_be(data_dir):
@@ -188,7 +168,7 @@ def test_numbers_in_a_workbook_date_column_are_serials_only_where_they_can_be(da
         book.active.append(row)
     path = data_dir / "p.xlsx"
     book.save(path)
-    files, rejected = _ingest(data_dir, {"p.xlsx": path.read_bytes()})
+    files, rejected = ingest_files(data_dir, {"p.xlsx": path.read_bytes()})
     assert files[0][1:5] == ("staged", 4, 3, 1)
     assert [r[:2] for r in rejected] == [(4, "BAD_VALUE")] and "发放日期" in rejected[0][2]
     with working_db(load_settings()) as con:
@@ -202,7 +182,9 @@ def test_numbers_in_a_workbook_date_column_are_serials_only_where_they_can_be(da
 def test_gbk_text_of_gb2312_characters_is_never_taken_for_utf8(data_dir):
     # the GBK bytes of 宸风华 happen to be valid UTF-8 for two common characters
     rows = [job("王芳", person_id("19980101", 5)) | {"用人单位": "宸风华"}]
-    files, _ = _ingest(data_dir, {"e.csv": csv_text("hrss_employment", rows).encode("gbk")}, "hrss")
+    files, _ = ingest_files(
+        data_dir, {"e.csv": csv_text("hrss_employment", rows).encode("gbk")}, "hrss"
+    )
     assert files[0][1:6] == ("staged", 1, 1, 0, 1)
 
 
@@ -210,7 +192,7 @@ def test_a_closed_quoted_cell_over_two_lines_with_commas_is_read(data_dir):
     header = "姓名,身份证号码,培训项目,培训类别,开始日期,结束日期,是否取得证书,备注\r\n"
     row = f"王五,{person_id('19990101', 3)},电工,就业技能培训,2026-03-01,2026-03-20,是,"
     row += '"地址:\n卢氏县,城关镇,东沟村,3组,12号"\r\n'
-    files, _ = _ingest(data_dir, {"t.csv": (header + row).encode()}, "hrss")
+    files, _ = ingest_files(data_dir, {"t.csv": (header + row).encode()}, "hrss")
     assert files[0][1:6] == ("staged", 1, 1, 0, 1)
 
 
@@ -218,7 +200,7 @@ def test_rows_of_any_whitespace_and_header_lines_closed_by_blank_cells(data_dir)
     text = csv_text("rural_subsidies", [_pay("甲"), _pay("乙")])
     header, rest = text.split("\r\n", 1)
     text = header + ",,\r\n" + rest + "\u2003\r\n\x0c\r\n"  # em space, form feed
-    files, _ = _ingest(data_dir, {"p.csv": text.encode()})
+    files, _ = ingest_files(data_dir, {"p.csv": text.encode()})
     assert files[0][1:6] == ("staged", 2, 2, 0, 2)
 
 
@@ -227,21 +209,25 @@ def test_one_id_in_two_columns_differing_only_in_the_case_of_x_is_one_id(data_di
     x_id = person_id("20090301", 2)  # ends in X
     assert x_id.endswith("X")
     text = ",".join(header) + "\r\n" + ",".join([*_pay(证件号码=x_id).values(), x_id.lower()])
-    files, _ = _ingest(data_dir, {"p.csv": (text + "\r\n").encode()})
+    files, _ = ingest_files(data_dir, {"p.csv": (text + "\r\n").encode()})
     assert files[0][1:5] == ("staged", 1, 1, 0)
 
 
-def test_a_row_holding_only_an_excel_error_is_blank_to_both_counts(data_dir):
+def test_a_failed_formula_is_quarantined_never_read_as_blank(data_dir):
     path = data_dir / "p.xlsx"
     book = xlsxwriter.Workbook(str(path))
     sheet = book.add_worksheet()
     for c, h in enumerate(HEADERS["rural_subsidies"]):
         sheet.write_string(0, c, h)
         sheet.write_string(1, c, _pay()[h])
-    sheet.write_formula(2, 2, "=NA()", None, "#N/A")
+    sheet.write_formula(2, 2, "=NA()", None, "#N/A")  # 学生姓名, alone on its row
     book.close()
-    files, _ = _ingest(data_dir, {"p.xlsx": path.read_bytes()})
-    assert files[0][1:6] == ("staged", 1, 1, 0, 1)
+    files, rejected = ingest_files(data_dir, {"p.xlsx": path.read_bytes()})
+    assert files[0][1:6] == ("staged", 2, 1, 1, 2)
+    assert [r[:2] for r in rejected] == [(3, "CELL_ERROR")]
+    reasons = rejected[0][2].split("；")
+    assert reasons[:2] == ["列「学生姓名」是 Excel 公式错误值（#N/A）", "列「学期」为空"]
+    assert not any("学生姓名" in r for r in reasons[1:])
 
 
 def test_household_cells_merged_down_its_members_belong_to_each(data_dir):
@@ -258,7 +244,7 @@ def test_household_cells_merged_down_its_members_belong_to_each(data_dir):
         sheet.merge_cells(start_row=2, start_column=col, end_row=3, end_column=col)
     path = data_dir / "m.xlsx"
     book.save(path)
-    files, rejected = _ingest(data_dir, {"m.xlsx": path.read_bytes()})
+    files, rejected = ingest_files(data_dir, {"m.xlsx": path.read_bytes()})
     assert files[0][1:6] == ("staged", 2, 2, 0, 2) and rejected == []
     with working_db(load_settings()) as con:
         households = con.execute("select distinct household_id from staging.rural_members")

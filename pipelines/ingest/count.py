@@ -1,5 +1,6 @@
 """Counting a file's data rows a second way, with other libraries than the reader uses
-(PyArrow for delimited text, openpyxl for workbooks), so that the ledger's `rows_read` is
+(PyArrow for delimited text, openpyxl for .xlsx, xlrd for .xls, the standard library's HTML
+parser for web pages saved as .xls), so that the ledger's `rows_read` is
 checked against the file rather than trusted (DESIGN §4 step 3).
 
 A data row is any row below the header with a non-blank cell, totals rows included: the reader
@@ -9,19 +10,19 @@ must account for each one as staged or quarantined.
 from __future__ import annotations
 
 import io
+from html.parser import HTMLParser
 from pathlib import Path
 
 import openpyxl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
+import xlrd
 
 from pipelines.ingest.read import Extract, FileRead
 
 # What a blank ragged row may hold besides what `str.strip` removes: separators and quotes.
 _SEPARATORS = str.maketrans("", "", "\"',;|")
-# openpyxl shows an error cell as its code; the reader (calamine) as an empty cell
-_EXCEL_ERRORS = {"#N/A", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#NULL!"}
 
 
 def count_data_rows(path: Path, read: FileRead, extract: Extract) -> int | None:
@@ -32,7 +33,11 @@ def count_data_rows(path: Path, read: FileRead, extract: Extract) -> int | None:
         return _count_text(read.text, read.delimiter, header_row, len(extract.headers))
     if read.file_format == "xlsx":
         return _count_workbook(path, extract.sheet, header_row)
-    return None  # legacy .xls: openpyxl cannot open it
+    if read.file_format == "xls":
+        return _count_xls(path, extract.sheet, header_row)
+    if read.file_format == "html":
+        return _count_html(read.text, extract.sheet, header_row)
+    return None
 
 
 def _count_text(text: str, delimiter: str, header_line: int, width: int) -> int:
@@ -67,8 +72,64 @@ def _count_workbook(path: Path, sheet: str | None, header_row: int) -> int:
         worksheet = book[sheet] if sheet else book.worksheets[0]
         worksheet.reset_dimensions()  # some writers record a wrong used range
         return sum(
-            any(v is not None and str(v).strip() and str(v) not in _EXCEL_ERRORS for v in row)
+            any(v is not None and str(v).strip() for v in row)
             for row in worksheet.iter_rows(min_row=header_row + 1, values_only=True)
         )
     finally:
         book.close()
+
+
+def _count_xls(path: Path, sheet: str | None, header_row: int) -> int:
+    book = xlrd.open_workbook(path, on_demand=True)
+    try:
+        worksheet = book.sheet_by_name(sheet) if sheet else book.sheet_by_index(0)
+        return sum(
+            any(str(v).strip() for v in worksheet.row_values(r))
+            for r in range(header_row, worksheet.nrows)
+        )
+    finally:
+        book.release_resources()
+
+
+class _TableRows(HTMLParser):
+    """Per top-level table, whether each of its rows holds any text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[bool]] = []
+        self.depth = 0
+        self.row: bool | None = None  # the open row of a top-level table: any text yet?
+
+    def _close_row(self) -> None:
+        if self.row is not None:
+            self.tables[-1].append(self.row)
+            self.row = None
+
+    def handle_starttag(self, tag, attrs) -> None:
+        if tag == "table":
+            self.depth += 1
+            if self.depth == 1:
+                self.tables.append([])
+        elif tag == "tr" and self.depth == 1:
+            self._close_row()
+            self.row = False
+
+    def handle_endtag(self, tag) -> None:
+        if tag == "tr" and self.depth == 1:
+            self._close_row()
+        elif tag == "table" and self.depth:
+            if self.depth == 1:
+                self._close_row()
+            self.depth -= 1
+
+    def handle_data(self, data) -> None:
+        if self.row is not None and data.strip(" \t\r\n\f"):
+            self.row = True
+
+
+def _count_html(text: str, sheet: str | None, header_row: int) -> int:
+    parser = _TableRows()
+    parser.feed(text)
+    parser.close()
+    index = int(sheet.removeprefix("表格")) - 1 if sheet else 0
+    return sum(parser.tables[index][header_row:])

@@ -9,35 +9,27 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import math
 import re
-import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
-
+from pipelines.ingest.errors import FileRejected
 from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT, Kind, closest_kind, header_key, recognise
+from pipelines.ingest.sheets import NumberText, read_html, read_workbook
+
+__all__ = ["Extract", "FileRead", "FileRejected", "NumberText", "read_file", "sha256_of"]
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 TOTALS = ("合计", "小计", "总计")
 HEADER_SCAN_ROWS = 30
-# The Excel reader holds a sheet as a dense grid from A1 to its last filled cell; a stray value
-# far from the data would need more memory than the machine has, so such a sheet is refused.
-MAX_SHEET_CELLS = 20_000_000
-_FILLED_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?<!/)>')
+# A signature line under the table (制表人：…  审核人：…) or a note (注：…), after header_key.
+_FOOTER = re.compile(
+    r"^(?:(?:制表|填表|填报|审核|审批|复核|负责|单位负责|统计|经办|联系|单位)"
+    r"(?:人|日期|时间|单位|电话|\(盖章\))*|注|备注|说明)\d*:"
+)
 _NON_ASCII = re.compile(rb"[\x80-\xff]+")
-
-
-class FileRejected(Exception):
-    """The whole file cannot be read; the message names the file and what is wrong."""
-
-    def __init__(self, reason_code: str, message: str):
-        super().__init__(message)
-        self.reason_code = reason_code
 
 
 @dataclass
@@ -74,8 +66,9 @@ class FileRead:
     encoding: str | None
     # one per sheet holding data; a delimited file has one
     extracts: list[Extract] = field(default_factory=list)
-    text: str | None = None  # the decoded text of a delimited file
+    text: str | None = None  # the decoded text of a delimited or HTML file
     delimiter: str | None = None
+    left_out: list[str] = field(default_factory=list)  # sheets not read, each with the reason
 
     @property
     def kind(self) -> Kind:
@@ -87,10 +80,14 @@ def sha256_of(data: bytes) -> str:
 
 
 def sniff_format(data: bytes) -> str:
+    """xlsx, xls, html (a web page that a system saved as .xls) or text (delimited)."""
     if data.startswith(ZIP_MAGIC):
         return "xlsx"
     if data.startswith(OLE_MAGIC):
         return "xls"
+    head = _without_bom(data)[:4096].lstrip().lower()
+    if head.startswith(b"<") and any(tag in head for tag in (b"<html", b"<table", b"<!doctype")):
+        return "html"
     return "text"
 
 
@@ -163,88 +160,6 @@ def _refuse_mixed_utf8(data: bytes, encoding: str) -> None:
             raise FileRejected("MIXED_ENCODING", message)
 
 
-class NumberText(str):
-    """The text of a cell the workbook holds as a number: a date column must know (a number
-    there may be a day serial), and so may a reader of an ID column."""
-
-
-def _cell_text(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int):
-        return NumberText(value)
-    if isinstance(value, float):
-        # Excel keeps 15 significant digits: a long number is shown as written, never padded.
-        if math.isfinite(value) and value.is_integer() and abs(value) < 1e15:
-            return NumberText(int(value))
-        return NumberText(repr(value).upper())
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    return str(value)
-
-
-def _column_number(letters: bytes) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - 64
-    return number
-
-
-def _refuse_sprawling_sheets(data: bytes) -> None:
-    """Refuses a workbook whose filled cells span more than MAX_SHEET_CELLS (see there)."""
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        parts = [n for n in archive.namelist() if n.startswith("xl/worksheets/")]
-        for part in parts:
-            rows = columns = 0
-            for match in _FILLED_CELL.finditer(archive.read(part)):
-                columns = max(columns, _column_number(match.group(1)))
-                rows = max(rows, int(match.group(2)))
-            if rows * columns > MAX_SHEET_CELLS:
-                message = (
-                    f"工作表的数据区域过大（{rows}行×{columns}列，远超实际数据），可能有远处的"
-                    "单元格误填了内容；请清除后重新导出"
-                )
-                raise FileRejected("SHEET_TOO_LARGE", message)
-    except zipfile.BadZipFile as exc:
-        raise FileRejected("UNREADABLE", "文件已损坏或不是有效的 Excel 工作簿") from exc
-
-
-def _fill_merged(grid: list[list[str]], ranges) -> None:
-    """Gives every cell of a merged range the value of its first cell, as a person reads it:
-    a 户编号 merged down a household's members belongs to each of them."""
-    for (first_row, first_col), (last_row, last_col) in ranges:
-        if first_row >= len(grid) or first_col >= len(grid[first_row]):
-            continue
-        value = grid[first_row][first_col]
-        for row in grid[first_row : last_row + 1]:
-            for col in range(first_col, min(last_col + 1, len(row))):
-                if not row[col]:
-                    row[col] = value
-
-
-def _excel_sheets(data: bytes, file_format: str) -> list[tuple[str, list[list[str]]]]:
-    if file_format == "xlsx":
-        _refuse_sprawling_sheets(data)
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheets = []
-        for name in book.sheet_names:
-            sheet = book.get_sheet_by_name(name)
-            grid = [[_cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
-            _fill_merged(grid, sheet.merged_cell_ranges or [])
-            sheets.append((name, grid))
-        return sheets
-    except Exception as exc:  # calamine raises several types for damaged workbooks
-        # The type only: a parser's message may quote cell contents.
-        message = f"文件已损坏或不是有效的 Excel 工作簿（{type(exc).__name__}）"
-        raise FileRejected("UNREADABLE", message) from exc
-
-
 def sniff_delimiter(text: str, department: str) -> str:
     """The separator that splits a line of the first ones into the most known headers (comma,
     tab, semicolon or bar); where none does, the one used most."""
@@ -291,9 +206,8 @@ def _blank(cells: list[str]) -> bool:
     return all(not c.strip() for c in cells)
 
 
-def _is_totals(cells: list[str]) -> bool:
-    first = next((c.strip() for c in cells if c.strip()), "")
-    return header_key(first).startswith(TOTALS)
+def _first_text(cells: list[str]) -> str:
+    return header_key(next((c for c in cells if c.strip()), ""))
 
 
 def _swallows_records(cells: list[str], delimiter: str, width: int) -> bool:
@@ -317,8 +231,11 @@ def _set_aside(
     cells: list[str], header_keys: list[list[str]], width: int, from_excel: bool
 ) -> tuple[str, str] | None:
     """(reason code, reason) for a row below the header that is not a record, else None."""
-    if _is_totals(cells):
+    first = _first_text(cells)
+    if first.startswith(TOTALS):
         return "TOTALS_ROW", "合计/小计行，不是记录"
+    if _FOOTER.match(first) and sum(bool(c.strip()) for c in cells) <= 3:
+        return "FOOTER_ROW", "表尾的签名或备注行，不是记录"
     firsts = {k[0] for k in header_keys if k}
     if header_key(cells[0]) in firsts and [header_key(c) for c in cells] in header_keys:
         return "HEADER_ROW", "重复的表头行，不是记录"
@@ -379,17 +296,23 @@ def read_file(path: Path, department: str) -> FileRead:
         result.delimiter = sniff_delimiter(result.text, department)
         sheets = [(None, _csv_rows(result.text, result.delimiter))]
     else:
-        sheets = [
-            (name, [(i + 1, row) for i, row in enumerate(rows)])
-            for name, rows in _excel_sheets(data, result.file_format)
-        ]
+        if result.file_format == "html":
+            result.text, result.encoding = decode(data)
+            book = read_html(result.text)
+        else:
+            book = read_workbook(data, result.file_format)
+        result.left_out = book.left_out
+        sheets = [(s.name, [(i + 1, row) for i, row in enumerate(s.grid)]) for s in book.sheets]
     from_excel = result.file_format != "text"
     for name, grid in sheets:
         extract = find_extract(department, name, grid, from_excel, result.delimiter)
         if extract is not None:
             result.extracts.append(extract)
     if not result.extracts:
-        raise FileRejected("UNKNOWN_HEADER", _unknown_header_message(department, sheets))
+        message = _unknown_header_message(department, sheets)
+        if result.left_out:
+            message += "；未读取：" + "、".join(result.left_out)
+        raise FileRejected("UNKNOWN_HEADER", message)
     kinds = {e.kind.name for e in result.extracts}
     if len(kinds) > 1:
         found = "；".join(f"工作表「{e.sheet}」为「{e.kind.title}」" for e in result.extracts)

@@ -24,6 +24,7 @@ from pipelines.ingest.read import (
     read_file,
     sha256_of,
 )
+from pipelines.ingest.text import EXCEL_ERRORS
 from pipelines.ingest.values import normalise_column, normalise_ids
 from pipelines.warehouse import AUDIT_FILES, RAW_KEPT, staging_columns
 
@@ -106,7 +107,7 @@ def _one_of(extract: Extract, indices: list[int], conflicts: dict) -> list[str]:
 def _normalise(extract: Extract, raw: pl.DataFrame, delivery: date):
     """(normalised frame in schema order, {row: [(code, reason)]})."""
     columns: dict[str, pl.Series] = {}
-    reasons: dict[int, list[tuple[str, str]]] = {}
+    reasons, raw = _failed_formulas(extract, raw)
     for f in extract.kind.fields:
         if f.kind == "id":
             parsed = normalise_ids(raw[f.name], delivery)
@@ -122,6 +123,22 @@ def _normalise(extract: Extract, raw: pl.DataFrame, delivery: date):
     schema = SCHEMAS[extract.kind.name]
     order = list(schema.to_schema().columns)
     return pl.DataFrame([columns[c] for c in order]), reasons
+
+
+def _failed_formulas(extract: Extract, raw: pl.DataFrame):
+    """({row: [(code, reason)]}, raw without them) for Excel error values (#N/A) in the columns
+    Yulu reads. Such a cell has no value: read as blank, 人员状态 #N/A would be a normal person,
+    so its row is quarantined; the cell is then blanked so that it is not explained twice."""
+    reasons: dict[int, list[tuple[str, str]]] = {}
+    for f in extract.kind.fields:
+        failed = raw[f.name].str.strip_chars().is_in(list(EXCEL_ERRORS))
+        for row in failed.arg_true().to_list():
+            reason = f"列「{_header(extract, f)}」是 Excel 公式错误值（{raw[f.name][row].strip()}）"
+            reasons.setdefault(row, []).append(("CELL_ERROR", reason))
+        if failed.any():
+            blanked = pl.when(failed).then(pl.lit("")).otherwise(pl.col(f.name))
+            raw = raw.with_columns(blanked.alias(f.name))
+    return reasons, raw
 
 
 def _numeric_cells(extract: Extract, f: Field) -> pl.Series | None:
@@ -212,6 +229,8 @@ def stage_file(
     for extract in read.extracts:
         _stage_extract(con, path, read, extract, department, delivery, outcome)
     notes = []
+    if read.left_out:
+        notes.append("未读取：" + "、".join(read.left_out))
     if outcome.unknown_columns:
         notes.append("未识别的列已忽略：" + "、".join(outcome.unknown_columns))
     repeated = sorted({r for e in read.extracts for r in e.repeated_columns})
