@@ -73,6 +73,9 @@ def _sample(args) -> int:
     )
     print(f"inbox: {settings.inbox_dir}")
     print(f"answer key: {key} ({len(world.cases)} injected cases)")
+    print(
+        f"ingestion key: {key.with_name('ingest_key.csv')} (each file's status and rows set aside)"
+    )
     return 0
 
 

@@ -39,6 +39,17 @@ def summary_lines(published: Path) -> list[str]:
                 f"{staged or 0:>8,} staged  {quarantined or 0:>6,} quarantined  "
                 f"({counted or 0:,} counted by a second reader)"
             )
+        lines += ["", "files read by format and encoding (audit.files):"]
+        for file_format, encoding, files in con.execute(
+            "select file_format, coalesce(encoding, '-'), count(*) from audit.files "
+            "where status = 'staged' group by all order by all"
+        ).fetchall():
+            lines.append(f"  {file_format:<6}{encoding:<11}{files:>4} files")
+        lines += ["", "rows set aside by reason (audit.rejected_rows):"]
+        for code, rows in con.execute(
+            "select reason_code, count(*) from audit.rejected_rows group by all order by all"
+        ).fetchall():
+            lines.append(f"  {code:<14}{rows:>6}")
         return lines
     finally:
         con.close()

@@ -199,6 +199,12 @@ def test_copies_that_differ_only_in_which_column_is_blank_differ(tmp):
     assert findings(tmp, {"rural_members": [first, second]}) == {("DUP-01", A, HEAD)}
 
 
+def test_one_id_written_in_its_18_and_its_15_character_forms_is_not_a_differing_copy(tmp):
+    legacy = HEAD[:6] + HEAD[8:17]  # the same number as issued before 1999: no century, no check
+    rows = [member(A, 1, "张三", HEAD), {**member(A, 1, "张三", HEAD), "证件号码": legacy}]
+    assert findings(tmp, {"rural_members": rows}) == set()
+
+
 def _with_check(body: str) -> str:
     return body + "10X98765432"[sum(int(d) * w for d, w in zip(body, WEIGHTS, strict=True)) % 11]
 

@@ -8,14 +8,17 @@ import hashlib
 import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import openpyxl
 from conftest import day_range
 
+from pipelines.ingest.stage import ingest_delivery
 from pipelines.sample.generate import DEFAULT_START, generate
 from pipelines.settings import load_settings
+from pipelines.warehouse import working_db
 
 
 def _digests(root: Path) -> dict[str, str]:
@@ -50,14 +53,56 @@ def test_extracts_come_in_the_departments_formats(tmp_path):
     assert len(title) == 1 and "家庭成员信息" in title[0]
     assert "基本信息" in groups and "证件号码" in groups + fields and "姓名" in groups + fields
 
-    education = next((day / "education").glob("*.csv")).read_bytes()
+    education = next((day / "education").glob("*.xls")).read_bytes()
+    assert education.lstrip().startswith(b"<html") and b"charset=gb18030" in education
     education.decode("gb18030")
     try:
         education.decode("utf-8")
         raise AssertionError("the education extract should not be UTF-8")
     except UnicodeDecodeError:
         pass
+    technical = next((day / "hrss").glob("技工*.xls")).read_bytes()
+    assert technical.startswith(b"\xd0\xcf\x11\xe0")  # a binary Excel 97-2003 workbook
+    assert next((day / "hrss").glob("*.txt")).read_bytes().startswith(b"\xff\xfe")  # UTF-16
     assert any(p.read_bytes().startswith(b"\xef\xbb\xbf") for p in day.rglob("*.csv"))
+
+
+def test_every_file_of_the_sample_reaches_the_ledger_as_its_ingestion_key_says(data_dir):
+    """The generator writes, before anything reads the inbox, each file's status and the rows
+    it set aside on purpose (totals, signatures, failed formulas, strangers' spoiled rows)."""
+    generate(data_dir, load_settings().reference_dir, households=200, days=3, seed=6)
+    settings = load_settings()
+    with working_db(settings) as con:
+        for folder in sorted(settings.inbox_dir.glob("*/*")):
+            ingest_delivery(
+                con, settings.inbox_dir, folder.name, date.fromisoformat(folder.parent.name)
+            )
+        ledger = con.execute(
+            "select delivery_date::varchar, department, file_name, status, rows_read, "
+            "rows_staged + rows_quarantined, rows_counted, file_sha256 from audit.files"
+        ).fetchall()
+        aside = con.execute(
+            "select file_sha256, delivery_date::varchar, reason_code, count(*) "
+            "from audit.rejected_rows group by all"
+        ).fetchall()
+    reasons: dict = {}
+    for sha, day, code, n in aside:
+        reasons.setdefault((sha, day), []).append(f"{code}={n}")
+    got = {
+        (day, dept, name): (status, ";".join(sorted(reasons.get((sha, day), []))))
+        for day, dept, name, status, read, accounted, counted, sha in ledger
+    }
+    with (data_dir / "sample" / "ingest_key.csv").open(encoding="utf-8") as f:
+        key = {
+            (r["delivery_date"], r["department"], r["file_name"]): (r["status"], r["set_aside"])
+            for r in csv.DictReader(f)
+        }
+    assert got == key
+    assert all(
+        read == accounted == (counted or 0) for _, _, _, _, read, accounted, counted, _ in ledger
+    )
+    formats = {(dept, name.rsplit(".", 1)[-1]) for dept, name in ((k[1], k[2]) for k in key)}
+    assert {("education", "xls"), ("hrss", "xls"), ("hrss", "txt"), ("rural", "xlsx")} <= formats
 
 
 def test_ids_arrive_dirty_and_the_key_is_written_with_the_sample(tmp_path):

@@ -16,10 +16,9 @@ from pipelines.warehouse import ROW_META
 
 
 def _content_columns(kind: Kind) -> list[str]:
-    names = []
-    for f in kind.fields:
-        names += [f.name, "id_status"] if f.kind == "id" else [f.name]
-    return names
+    """The values that make two copies of a record the same; an ID written once in its
+    18-character and once in its 15-digit form (`id_status` valid and upgraded) is one value."""
+    return [f.name for f in kind.fields]
 
 
 def snapshot_sql(kind: Kind, as_of: date) -> str:

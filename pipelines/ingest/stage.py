@@ -65,9 +65,15 @@ class FileOutcome:
         return [list(v) if isinstance(v, tuple) else v for v in row]
 
 
+# Files that systems leave in any folder: thumbnail caches and folder settings
+_SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
+
+
 def _skip_reason(path: Path) -> str | None:
     if path.name.startswith("~$"):
         return "Excel 锁定文件，已跳过"
+    if path.name.lower() in _SYSTEM_FILES:
+        return "系统生成的文件，已跳过"
     if path.name.startswith("."):
         return "隐藏文件，已跳过"
     return None

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import random
 from datetime import date, datetime
 from pathlib import Path
 
-import xlsxwriter
-
-from pipelines.sample.world import World, active
+from pipelines.sample.dirt import Dirt
+from pipelines.sample.formats import (
+    ExcelError,
+    XlsSheet,
+    workbook,
+    write_csv,
+    write_html_xls,
+    write_xls,
+)
+from pipelines.sample.people import name as made_up_name
+from pipelines.sample.world import LEVEL_YEARS, World, active
 
 LEVEL_LABELS = {
     "secondary_vocational": "中职",
@@ -18,83 +23,6 @@ LEVEL_LABELS = {
     "five_year": "五年制高职",
     "technical": "技工院校",
 }
-FIXED_TIME = datetime(2026, 1, 1)  # workbook metadata: the same seed gives the same bytes
-
-
-class Dirt:
-    """The ways real extracts spoil values that a normaliser must undo."""
-
-    FULL_WIDTH = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
-
-    def __init__(self, rng: random.Random):
-        self.rng = rng
-
-    def id(self, number: str, unicode_spaces: bool = True) -> str:
-        """`unicode_spaces=False` for encodings (GBK) that cannot hold NBSP or zero-width."""
-        spoil = [
-            lambda n: f" {n} ",
-            lambda n: n[:6] + " " + n[6:],
-            lambda n: n.translate(self.FULL_WIDTH),
-            lambda n: n[:-1] + "x" if n.endswith("X") else n,
-        ]
-        if unicode_spaces:
-            spoil += [lambda n: n + "\u200b", lambda n: "\t" + n + "\u00a0"]
-        if self.rng.random() < 0.2:
-            return self.rng.choice(spoil)(number)
-        return number
-
-    def name(self, text: str) -> str:
-        return text + " " if self.rng.random() < 0.05 else text
-
-    def day(self, d: date | None) -> str:
-        if d is None:
-            return ""
-        style = self.rng.randrange(4)
-        return (
-            f"{d:%Y-%m-%d}",
-            f"{d.year}/{d.month}/{d.day}",
-            f"{d:%Y%m%d}",
-            f"{d.year}年{d.month}月{d.day}日",
-        )[style]
-
-    def month(self, d: date | None) -> str:
-        if d is None:
-            return ""
-        return (f"{d.year}.{d.month:02d}", f"{d.year}年{d.month}月", f"{d:%Y-%m}")[
-            self.rng.randrange(3)
-        ]
-
-    def amount(self, value: float) -> str:
-        plain = f"{value:.2f}".rstrip("0").rstrip(".")
-        return (plain, f"{value:,.2f}", plain + "元")[self.rng.randrange(3)]
-
-    def term(self, term: str) -> str:
-        year, season = term.split("-")
-        y = int(year)
-        if season == "autumn":
-            options = (f"{y}年秋季", f"{y}秋", f"{y}-{y + 1}学年第一学期")
-        else:
-            options = (f"{y}年春季", f"{y}春", f"{y - 1}-{y}学年第二学期")
-        return self.rng.choice(options)
-
-
-def _write_csv(
-    path: Path, header: list[str], rows: list[list[str]], encoding: str, title: str | None = None
-) -> None:
-    buffer = io.StringIO(newline="")
-    if title:
-        buffer.write(title + "\r\n")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    # strict: a name the encoding cannot hold is a generator bug, never a silent '?'
-    path.write_bytes(buffer.getvalue().encode(encoding, errors="strict"))
-
-
-def _workbook(path: Path) -> xlsxwriter.Workbook:
-    book = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False})
-    book.set_properties({"created": FIXED_TIME})
-    return book
 
 
 MEMBER_GROUPS = [  # (label, first column, last column); None label = vertically merged field
@@ -187,7 +115,7 @@ def _member_rows(world: World, day: int, dirt: Dirt) -> list[list]:
 
 def write_members(path: Path, world: World, day: int, dirt: Dirt, as_of: date) -> None:
     """家庭成员信息 as the monitoring system exports it: a title row, a two-level header."""
-    book = _workbook(path)
+    book = workbook(path)
     sheet = book.add_worksheet("家庭成员信息")
     bold = book.add_format({"bold": True, "align": "center", "valign": "vcenter"})
     dates = book.add_format({"num_format": "yyyy-mm-dd"})
@@ -226,6 +154,7 @@ def write_members(path: Path, world: World, day: int, dirt: Dirt, as_of: date) -
     sheet.write_string(3 + len(rows), 0, "合计")
     sheet.write_string(3 + len(rows), 5, f"共{len(rows)}人")
     book.close()
+    dirt.expect(path, TOTALS_ROW=1)
 
 
 def write_subsidies(path: Path, world: World, day: int, dirt: Dirt) -> None:
@@ -257,7 +186,10 @@ def write_subsidies(path: Path, world: World, day: int, dirt: Dirt) -> None:
         for x in world.payments
         if active(x, day)
     ]
-    _write_csv(path, header, rows, "utf-8-sig")
+    rows.insert(len(rows) // 2, [""] * len(header))  # a blank line left in the middle
+    footer = ("制表人：王丽,,,审核人：张建国,,,,,,", f"注：本表共{len(rows) - 1}人，金额单位为元")
+    write_csv(path, header, rows, "utf-8-sig", footer=footer)
+    dirt.expect(path, FOOTER_ROW=2)
 
 
 def write_intents(path: Path, world: World, day: int, dirt: Dirt) -> None:
@@ -282,14 +214,15 @@ def write_intents(path: Path, world: World, day: int, dirt: Dirt) -> None:
             str(i.graduation_year or ""),
             i.intent,
             i.target,
-            "政策宣传、岗位推荐",
+            dirt.measures("政策宣传、岗位推荐"),
             dirt.day(i.surveyed_on),
             "网格员",
         ]
         for i in world.intents
         if active(i, day)
     ]
-    _write_csv(path, header, rows, "utf-8")
+    write_csv(path, header, rows, "utf-8")
+    dirt.expect(path)
 
 
 ENROLLMENT_HEADER = [
@@ -310,8 +243,6 @@ ENROLLMENT_HEADER = [
 
 
 def _enrollment_rows(world: World, day: int, dirt: Dirt, department: str) -> list[list[str]]:
-    from pipelines.sample.world import LEVEL_YEARS
-
     return [
         [
             dirt.name(e.person.name),
@@ -334,25 +265,28 @@ def _enrollment_rows(world: World, day: int, dirt: Dirt, department: str) -> lis
 
 
 def write_education(path: Path, world: World, day: int, dirt: Dirt, as_of: date) -> None:
-    rows = _enrollment_rows(world, day, dirt, "education")
-    _write_csv(
-        path,
-        ENROLLMENT_HEADER,
-        rows,
-        "gb18030",
-        title=f"职业院校学籍信息（截至{as_of:%Y年%m月%d日}）",
-    )
+    """The provincial student system's "Excel" export: a web page, in GB18030, one school's
+    students together with the school's name merged down them."""
+    rows = sorted(_enrollment_rows(world, day, dirt, "education"), key=lambda r: r[3])
+    title = f"职业院校学籍信息（截至{as_of:%Y年%m月%d日}）"
+    write_html_xls(path, ENROLLMENT_HEADER, rows, "gb18030", title=title, merge_down=3)
+    dirt.expect(path)
 
 
 def write_technical(path: Path, world: World, day: int, dirt: Dirt) -> None:
-    book = _workbook(path)
-    sheet = book.add_worksheet("技工院校学籍")
-    for c, h in enumerate(ENROLLMENT_HEADER):
-        sheet.write_string(0, c, h)
-    for r, row in enumerate(_enrollment_rows(world, day, dirt, "hrss"), start=1):
-        for c, value in enumerate(row):
-            sheet.write_string(r, c, value)
-    book.close()
+    """技工院校学籍 from an old system, as a binary .xls: a notes sheet first, a hidden sheet
+    with an earlier copy, and now and then a row whose 学籍状态 formula failed (#N/A)."""
+    rows = _enrollment_rows(world, day, dirt, "hrss")
+    data = [ENROLLMENT_HEADER, *rows]
+    if rows:
+        failed = [made_up_name(dirt.rng), dirt.outsider_id(), *rows[0][2:]]
+        failed[ENROLLMENT_HEADER.index("学籍状态")] = ExcelError("#N/A")
+        data.insert(dirt.rng.randint(1, len(data)), failed)
+        dirt.expect(path, CELL_ERROR=1)
+    notes = XlsSheet("填表说明", [ENROLLMENT_HEADER], notes=["学籍状态按“在籍、休学、毕业”填写"])
+    earlier = XlsSheet("上期数据", [ENROLLMENT_HEADER, *rows], hidden=True)
+    write_xls(path, [notes, XlsSheet("技工院校学籍", data), earlier])
+    dirt.expect(path)
 
 
 def write_employment(path: Path, world: World, day: int, dirt: Dirt) -> None:
@@ -386,7 +320,24 @@ def write_employment(path: Path, world: World, day: int, dirt: Dirt) -> None:
 
     rows = [row(j) for j in world.jobs if active(j, day)]
     rows += [row(j, change) for j, change in world.extra_job_rows if active(j, day)]
-    _write_csv(path, header, rows, "gbk")
+    if rows:
+        rows += _strangers(rows[0], dirt)
+        dirt.expect(path, ID_MISSING=1, FIELD_COUNT=1)
+    write_csv(path, header, rows, "gbk")
+    dirt.expect(path)
+
+
+def _strangers(shape: list[str], dirt: Dirt) -> list[list[str]]:
+    """Rows of people in no household here, each spoiled so that it can never become a key:
+    an ID Excel turned into a number (staged as truncated), a placeholder ID (quarantined), and
+    a row with one field too many (quarantined)."""
+    number = dirt.outsider_id()
+    as_number = f"{int(number[:6]) / 100_000:.5f}E+17"  # what Excel shows: 4.11202E+17
+    return [
+        [made_up_name(dirt.rng), as_number, *shape[2:]],
+        [made_up_name(dirt.rng), "不详", *shape[2:]],
+        [made_up_name(dirt.rng), dirt.outsider_id(), *shape[2:], "备注：信息待核"],
+    ]
 
 
 def write_training(path: Path, world: World, day: int, dirt: Dirt) -> None:
@@ -403,4 +354,6 @@ def write_training(path: Path, world: World, day: int, dirt: Dirt) -> None:
         ]
         for c in world.courses
     ]
-    _write_csv(path, header, rows, "utf-8-sig")
+    # Excel's "Unicode text": UTF-16 with a BOM, separated by tabs
+    write_csv(path, header, rows, "utf-16", delimiter="\t")
+    dirt.expect(path)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from pipelines.sample import extracts
 from pipelines.sample.build import CountyBuilder
+from pipelines.sample.dirt import Dirt, write_ingest_key
 from pipelines.sample.world import World, load_divisions, load_income_lines, load_terms
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def write_answer_key(path: Path, rows) -> None:
         writer.writerows(rows)
 
 
-def write_day(inbox: Path, world: World, day: int, dirt: extracts.Dirt) -> list[Path]:
+def write_day(inbox: Path, world: World, day: int, dirt: Dirt) -> list[Path]:
     as_of = world.start + timedelta(days=day)
     written = []
     folder = inbox / as_of.isoformat()
@@ -64,12 +65,12 @@ def write_day(inbox: Path, world: World, day: int, dirt: extracts.Dirt) -> list[
             ("意愿台账.csv", lambda p: extracts.write_intents(p, world, day, dirt)),
         ],
         "education": [
-            ("学籍信息导出.csv", lambda p: extracts.write_education(p, world, day, dirt, as_of))
+            ("学籍信息导出.xls", lambda p: extracts.write_education(p, world, day, dirt, as_of))
         ],
         "hrss": [
             ("就业登记.csv", lambda p: extracts.write_employment(p, world, day, dirt)),
-            ("技工院校学籍.xlsx", lambda p: extracts.write_technical(p, world, day, dirt)),
-            ("职业技能培训.csv", lambda p: extracts.write_training(p, world, day, dirt)),
+            ("技工院校学籍.xls", lambda p: extracts.write_technical(p, world, day, dirt)),
+            ("职业技能培训.txt", lambda p: extracts.write_training(p, world, day, dirt)),
         ],
     }
     for department, files in plan.items():
@@ -80,7 +81,30 @@ def write_day(inbox: Path, world: World, day: int, dirt: extracts.Dirt) -> list[
         for name, write in files:
             write(target / name)
             written.append(target / name)
+        written += _strays(target, department, day, dirt)
     return written
+
+
+def _strays(folder: Path, department: str, day: int, dirt: Dirt) -> list[Path]:
+    """Files that are not deliveries, left by the people and tools that made them: the lock file
+    of a workbook still open in Excel, a thumbnail cache, a copy saved twice under a new name."""
+    strays = []
+    if department == "rural":
+        lock = folder / "~$家庭成员信息.xlsx"
+        lock.write_bytes(b"\x06yulu-s" + b"\x00" * 47)  # Excel writes the user's name, padded
+        dirt.expect(lock, "skipped")
+        strays.append(lock)
+        if day > 0:
+            copy = folder / "意愿台账（2）.csv"
+            copy.write_bytes((folder / "意愿台账.csv").read_bytes())
+            dirt.expect(copy, "duplicate")
+            strays.append(copy)
+    if department == "education" and day == 0:
+        thumbs = folder / "Thumbs.db"
+        thumbs.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
+        dirt.expect(thumbs, "skipped")
+        strays.append(thumbs)
+    return strays
 
 
 def generate(
@@ -110,8 +134,9 @@ def generate(
         folder = inbox / (start + timedelta(days=day)).isoformat()
         if folder.exists():
             shutil.rmtree(folder)  # same seed, same files: never mix with an older sample
-    dirt = extracts.Dirt(random.Random(seed + 1))
+    dirt = Dirt(random.Random(seed + 1))
     for day in range(days):
         write_day(inbox, world, day, dirt)
+    write_ingest_key(data_dir / "sample" / "ingest_key.csv", dirt, inbox)
     log.info("sample: %d households, %d days, %d cases", households, days, len(world.cases))
     return world, key_path
