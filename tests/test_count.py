@@ -70,10 +70,3 @@ def test_the_ledger_check_fails_when_the_reader_and_the_second_count_disagree(da
     assert not results["rural_subsidies"].passed
     sha = hashlib.sha256((folder / "补助.csv").read_bytes()).hexdigest()
     assert results["rural_subsidies"].metadata["files"].value == sha[:12]
-
-
-def test_a_header_without_rows_has_none(tmp_path):
-    path = tmp_path / "补助.csv"
-    path.write_bytes(csv_text("rural_subsidies", []).encode("utf-8"))
-    read = read_file(path, "rural")
-    assert count_data_rows(path, read, read.extracts[0]) == 0

@@ -3,12 +3,15 @@ records: each fixture is built here, and the staged values are checked cell by c
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import openpyxl
+import pytest
 import xlwt
 from builders import HEADERS, csv_text, payment, person_id
 from conftest import ingest_files
+from msoffcrypto.format.ooxml import OOXMLFile
 
 from pipelines.settings import load_settings
 from pipelines.warehouse import working_db
@@ -143,3 +146,61 @@ def test_one_real_id_ending_in_000_among_ordinary_ones_stays_a_key(data_dir):
             "select id_status, id_number from staging.rural_subsidies where id_cleaned = ?", [real]
         ).fetchall()
     assert status == [("valid", real)]
+
+
+def _xlsx(rows: list[list[str]]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def _with_password(workbook: bytes) -> bytes:
+    encrypted = io.BytesIO()
+    OOXMLFile(io.BytesIO(workbook)).encrypt("口令", encrypted)
+    return encrypted.getvalue()
+
+
+GOOD_CSV = csv_text(
+    "rural_subsidies", [payment("2026秋", HH, n, i) for n, i in zip("甲乙", IDS[:2], strict=True)]
+)
+GOOD_XLSX = _xlsx([PAY, *([payment("2026秋", HH, "甲", IDS[0])[h] for h in PAY] for _ in "x")])
+
+
+@pytest.mark.parametrize(
+    ("data", "code", "words"),
+    [
+        (csv_text("rural_subsidies", []).encode(), "NO_ROWS", "只有表头"),
+        (
+            (csv_text("rural_subsidies", []) + "合计,,,,,,,0,,\r\n").encode(),
+            "NO_ROWS",
+            "只有1行合计",
+        ),
+        (_xlsx([PAY]), "NO_ROWS", "只有表头"),
+        (GOOD_CSV.encode()[: GOOD_CSV.encode().rindex(b",") - 3], "TRUNCATED", "第3行中途结束"),
+        (GOOD_CSV.encode("gbk")[:-5], "ENCODING", "无法识别文件编码"),  # cut inside a character
+        (GOOD_XLSX[: len(GOOD_XLSX) // 2], "UNREADABLE", "文件已损坏"),
+        (GOOD_XLSX[:1000] + b"\x00" * 500 + GOOD_XLSX[1500:], "UNREADABLE", "损坏"),
+        (_with_password(GOOD_XLSX), "PASSWORD", "打开密码"),
+    ],
+    ids=[
+        "header-only",
+        "totals-only",
+        "xlsx-header-only",
+        "text-cut-mid-line",
+        "gbk-cut-mid-character",
+        "xlsx-cut-in-half",
+        "zip-zeroed",
+        "password",
+    ],
+)
+def test_broken_files_are_refused_whole_and_stage_nothing(data_dir, data, code, words):
+    files, rejected = ingest_files(data_dir, {"坏.dat": data, "好.csv": GOOD_CSV.encode()})
+    assert [(f[0], f[1], f[7]) for f in files] == [
+        ("坏.dat", "rejected", code),
+        ("好.csv", "staged", None),
+    ]
+    assert words in files[0][6] and files[0][2:5] == (0, 0, 0) and rejected == []
+    assert [r[1] for r in _staged()] == [HH, HH]  # only the good file's two rows

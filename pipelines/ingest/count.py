@@ -67,7 +67,8 @@ def _count_text(text: str, delimiter: str, header_line: int, width: int) -> int:
 
 
 def _count_workbook(path: Path, sheet: str | None, header_row: int) -> int:
-    book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    # from the bytes: openpyxl judges a path by its extension, and departments name files freely
+    book = openpyxl.load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
     try:
         worksheet = book[sheet] if sheet else book.worksheets[0]
         worksheet.reset_dimensions()  # some writers record a wrong used range

@@ -24,6 +24,7 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 TOTALS = ("合计", "小计", "总计")
 HEADER_SCAN_ROWS = 30
+NOT_RECORDS = ("TOTALS_ROW", "HEADER_ROW", "FOOTER_ROW")  # rows set aside that hold no person
 # A signature line under the table (制表人：…  审核人：…) or a note (注：…), after header_key.
 _FOOTER = re.compile(
     r"^(?:(?:制表|填表|填报|审核|审批|复核|负责|单位负责|统计|经办|联系|单位)"
@@ -313,11 +314,35 @@ def read_file(path: Path, department: str) -> FileRead:
         if result.left_out:
             message += "；未读取：" + "、".join(result.left_out)
         raise FileRejected("UNKNOWN_HEADER", message)
+    _refuse_cut_short(result, sheets)
+    if not any(e.rows or _records_set_aside(e) for e in result.extracts):
+        found = sum(len(e.bad_rows) for e in result.extracts)
+        extra = f"（表头下只有{found}行合计、表尾或重复表头）" if found else ""
+        message = f"只有表头，没有数据行{extra}；该类数据仍以上一次报送为准"
+        raise FileRejected("NO_ROWS", message)
     kinds = {e.kind.name for e in result.extracts}
     if len(kinds) > 1:
         found = "；".join(f"工作表「{e.sheet}」为「{e.kind.title}」" for e in result.extracts)
         raise FileRejected("MIXED_KINDS", f"一个文件中有多种报表（{found}），请分开报送")
     return result
+
+
+def _records_set_aside(extract: Extract) -> bool:
+    """Whether a row set aside by the reader is a record, if a malformed one."""
+    return any(code not in NOT_RECORDS for _, code, _, _ in extract.bad_rows)
+
+
+def _refuse_cut_short(result: FileRead, sheets) -> None:
+    """A text file whose last line has no line break and fewer fields than its header was cut
+    off while being copied or uploaded: staging the rest would present a partial load as the
+    whole snapshot."""
+    if result.file_format != "text" or result.text.endswith(("\n", "\r")):
+        return
+    extract = result.extracts[0]
+    line, cells = sheets[0][1][-1]
+    if line > extract.header_rows[-1] and not _blank(cells) and len(cells) < len(extract.headers):
+        message = f"文件在第{line}行中途结束，可能没有传输完整；请重新导出后报送"
+        raise FileRejected("TRUNCATED", message)
 
 
 def _without_bom(data: bytes) -> bytes:

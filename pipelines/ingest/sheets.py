@@ -15,6 +15,7 @@ from xml.etree import ElementTree
 
 import lxml.etree
 import lxml.html
+import olefile
 import xlrd
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
@@ -26,6 +27,7 @@ from pipelines.ingest.kinds import header_key
 MAX_SHEET_CELLS = 20_000_000
 # Sheets that explain the form rather than hold records; they often repeat the column names.
 NOTES_SHEETS = ("说明", "填表说明", "填报说明", "指标说明", "指标解释", "备注", "注释")
+PASSWORD_MESSAGE = "工作簿设有打开密码，无法读取；请去除密码后重新导出"
 _FILLED_CELL = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?<!/)>')
 _ERROR_CELL = re.compile(rb'<c\b[^>]*?\bt="e"[^>]*>')
 _CELL_REF = re.compile(rb'\br="([A-Z]+)([0-9]+)"')
@@ -183,10 +185,23 @@ def _errors_in(xml: bytes) -> dict[tuple[int, int], str]:
     return errors
 
 
+def _refuse_password(data: bytes) -> None:
+    """An .xlsx with an opening password is stored encrypted inside an OLE container."""
+    try:
+        encrypted = olefile.OleFileIO(data).exists("EncryptedPackage")
+    except OSError:
+        return  # not a readable container: the workbook reader says why
+    if encrypted:
+        raise FileRejected("PASSWORD", PASSWORD_MESSAGE)
+
+
 def _xls_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    _refuse_password(data)
     try:
         book = xlrd.open_workbook(file_contents=data, on_demand=True)
     except Exception as exc:  # xlrd raises several types for damaged workbooks
+        if "encrypted" in str(exc):
+            raise FileRejected("PASSWORD", PASSWORD_MESSAGE) from exc
         message = f"文件已损坏或不是有效的 Excel 工作簿（{type(exc).__name__}）"
         raise FileRejected("UNREADABLE", message) from exc
     found = {}

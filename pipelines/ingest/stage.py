@@ -218,6 +218,12 @@ def stage_file(
         # by content hash, not name: department file names are free text
         log.warning("file %s: unreadable (%s)", (_sha_or_none(path) or "")[:12], type(exc).__name__)
         return _rejected(path, "UNREADABLE", f"无法读取文件（{type(exc).__name__}）")
+    try:
+        counts = [count_data_rows(path, read, extract) for extract in read.extracts]
+    except Exception as exc:  # the reader could open it and the second reader cannot
+        log.warning("file %s: second count failed (%s)", read.sha256[:12], type(exc).__name__)
+        reason = f"文件部分损坏，第二种读取方式无法打开（{type(exc).__name__}）"
+        return _rejected(path, "UNREADABLE", reason)
     if read.sha256 in seen:
         detail = "与同日已收文件内容相同，未重复入库"
         return FileOutcome(path.name, read.sha256, read.kind.name, "duplicate", detail=detail)
@@ -232,8 +238,8 @@ def stage_file(
         file_format=read.file_format,
         sheet="、".join(e.sheet for e in read.extracts if e.sheet) or None,
     )
-    for extract in read.extracts:
-        _stage_extract(con, path, read, extract, department, delivery, outcome)
+    for extract, counted in zip(read.extracts, counts, strict=True):
+        _stage_extract(con, read, extract, counted, department, delivery, outcome)
     notes = []
     if read.left_out:
         notes.append("未读取：" + "、".join(read.left_out))
@@ -248,9 +254,9 @@ def stage_file(
 
 def _stage_extract(
     con,
-    path: Path,
     read: FileRead,
     extract: Extract,
+    counted: int | None,
     department: str,
     delivery: date,
     outcome: FileOutcome,
@@ -266,7 +272,6 @@ def _stage_extract(
     _insert_staged(con, extract, staged, read, department, delivery)
     rejected = _rejected_rows(extract, reasons)
     _insert_rejected(con, rejected, read, extract, department, delivery)
-    counted = count_data_rows(path, read, extract)
     outcome.rows_read += len(extract.rows) + len(extract.bad_rows)
     outcome.rows_staged += staged.height
     outcome.rows_quarantined += len(rejected)

@@ -24,10 +24,14 @@ class Dirt:
         self.ids = IdMaker(random.Random(rng.random()))
         self.expected: dict[Path, tuple[str, Counter]] = {}  # file → (status, rows set aside)
 
-    def expect(self, path: Path, status: str = "staged", **set_aside: int) -> None:
-        """What the ledger must show for a file written with known dirt (the ingestion key)."""
-        before = self.expected.get(path, (status, Counter()))[1]
-        self.expected[path] = (status, before + Counter(set_aside))
+    def expect(
+        self, path: Path, status: str = "staged", records: int | None = None, **set_aside: int
+    ) -> None:
+        """What the ledger must show for a file written with known dirt (the ingestion key). A
+        table without records (a small county may have no technical students) is refused."""
+        if records == 0:
+            status, set_aside = "rejected", {}
+        self.expected[path] = (status, Counter(set_aside))
 
     def id(self, number: str, unicode_spaces: bool = True) -> str:
         """`unicode_spaces=False` for encodings (GBK) that cannot hold NBSP or zero-width."""

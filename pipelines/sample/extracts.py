@@ -154,7 +154,7 @@ def write_members(path: Path, world: World, day: int, dirt: Dirt, as_of: date) -
     sheet.write_string(3 + len(rows), 0, "合计")
     sheet.write_string(3 + len(rows), 5, f"共{len(rows)}人")
     book.close()
-    dirt.expect(path, TOTALS_ROW=1)
+    dirt.expect(path, records=len(rows), TOTALS_ROW=1)
 
 
 def write_subsidies(path: Path, world: World, day: int, dirt: Dirt) -> None:
@@ -186,10 +186,11 @@ def write_subsidies(path: Path, world: World, day: int, dirt: Dirt) -> None:
         for x in world.payments
         if active(x, day)
     ]
-    rows.insert(len(rows) // 2, [""] * len(header))  # a blank line left in the middle
-    footer = ("制表人：王丽,,,审核人：张建国,,,,,,", f"注：本表共{len(rows) - 1}人，金额单位为元")
+    records = len(rows)
+    rows.insert(records // 2, [""] * len(header))  # a blank line left in the middle
+    footer = ("制表人：王丽,,,审核人：张建国,,,,,,", f"注：本表共{records}人，金额单位为元")
     write_csv(path, header, rows, "utf-8-sig", footer=footer)
-    dirt.expect(path, FOOTER_ROW=2)
+    dirt.expect(path, records=records, FOOTER_ROW=2)
 
 
 def write_intents(path: Path, world: World, day: int, dirt: Dirt) -> None:
@@ -222,7 +223,7 @@ def write_intents(path: Path, world: World, day: int, dirt: Dirt) -> None:
         if active(i, day)
     ]
     write_csv(path, header, rows, "utf-8")
-    dirt.expect(path)
+    dirt.expect(path, records=len(rows))
 
 
 ENROLLMENT_HEADER = [
@@ -270,7 +271,7 @@ def write_education(path: Path, world: World, day: int, dirt: Dirt, as_of: date)
     rows = sorted(_enrollment_rows(world, day, dirt, "education"), key=lambda r: r[3])
     title = f"职业院校学籍信息（截至{as_of:%Y年%m月%d日}）"
     write_html_xls(path, ENROLLMENT_HEADER, rows, "gb18030", title=title, merge_down=3)
-    dirt.expect(path)
+    dirt.expect(path, records=len(rows))
 
 
 def write_technical(path: Path, world: World, day: int, dirt: Dirt) -> None:
@@ -282,11 +283,10 @@ def write_technical(path: Path, world: World, day: int, dirt: Dirt) -> None:
         failed = [made_up_name(dirt.rng), dirt.outsider_id(), *rows[0][2:]]
         failed[ENROLLMENT_HEADER.index("学籍状态")] = ExcelError("#N/A")
         data.insert(dirt.rng.randint(1, len(data)), failed)
-        dirt.expect(path, CELL_ERROR=1)
     notes = XlsSheet("填表说明", [ENROLLMENT_HEADER], notes=["学籍状态按“在籍、休学、毕业”填写"])
     earlier = XlsSheet("上期数据", [ENROLLMENT_HEADER, *rows], hidden=True)
     write_xls(path, [notes, XlsSheet("技工院校学籍", data), earlier])
-    dirt.expect(path)
+    dirt.expect(path, records=len(rows), CELL_ERROR=1)
 
 
 def write_employment(path: Path, world: World, day: int, dirt: Dirt) -> None:
@@ -320,11 +320,11 @@ def write_employment(path: Path, world: World, day: int, dirt: Dirt) -> None:
 
     rows = [row(j) for j in world.jobs if active(j, day)]
     rows += [row(j, change) for j, change in world.extra_job_rows if active(j, day)]
+    records = len(rows)
     if rows:
         rows += _strangers(rows[0], dirt)
-        dirt.expect(path, ID_MISSING=1, FIELD_COUNT=1)
     write_csv(path, header, rows, "gbk")
-    dirt.expect(path)
+    dirt.expect(path, records=records, ID_MISSING=1, FIELD_COUNT=1)
 
 
 def _strangers(shape: list[str], dirt: Dirt) -> list[list[str]]:
@@ -356,4 +356,4 @@ def write_training(path: Path, world: World, day: int, dirt: Dirt) -> None:
     ]
     # Excel's "Unicode text": UTF-16 with a BOM, separated by tabs
     write_csv(path, header, rows, "utf-16", delimiter="\t")
-    dirt.expect(path)
+    dirt.expect(path, records=len(rows))

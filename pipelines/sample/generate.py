@@ -95,9 +95,11 @@ def _strays(folder: Path, department: str, day: int, dirt: Dirt) -> list[Path]:
         dirt.expect(lock, "skipped")
         strays.append(lock)
         if day > 0:
+            original = folder / "意愿台账.csv"
             copy = folder / "意愿台账（2）.csv"
-            copy.write_bytes((folder / "意愿台账.csv").read_bytes())
-            dirt.expect(copy, "duplicate")
+            copy.write_bytes(original.read_bytes())
+            # a refused file is refused again, whatever its name
+            dirt.expect(copy, "duplicate" if dirt.expected[original][0] == "staged" else "rejected")
             strays.append(copy)
     if department == "education" and day == 0:
         thumbs = folder / "Thumbs.db"
