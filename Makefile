@@ -16,7 +16,7 @@ SAMPLE_FROM := 2026-11-30
 SAMPLE_TO := 2026-12-02
 DAGSTER_PORT ?= 3000
 
-.PHONY: setup demo test check lint dev clean
+.PHONY: setup demo test check lint dev clean bench-read
 
 $(BIN)/yulu: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,13 @@ dev: setup
 	from pipelines.settings import load_settings; prepare_dagster_home(load_settings())"
 	home=$${DAGSTER_HOME:-$(YULU_DATA_DIR)/dagster} && cd "$$home" && DAGSTER_HOME="$$home" \
 	  $(CURDIR)/$(BIN)/dagster dev -h 127.0.0.1 -p $(DAGSTER_PORT) -m pipelines.definitions
+
+# Staging one large CSV extract (issue 3): prints time per phase, rows/s, peak memory and the
+# ledger. The synthetic file and its DuckDB go outside the tree.
+BENCH_ROWS ?= 1000000
+BENCH_DIR ?= $(or $(TMPDIR),/tmp)/yulu-bench
+bench-read: setup
+	$(BIN)/python -m tests.benchmarks.read_large_csv --rows $(BENCH_ROWS) --workdir $(BENCH_DIR)/read
 
 clean:
 	rm -rf $(VENV)

@@ -53,6 +53,15 @@ def department_asset(department: str) -> dg.AssetsDefinition:
             f"{sum(o.rows_staged for o in outcomes)} rows staged, "
             f"{sum(o.rows_quarantined for o in outcomes)} quarantined"
         )
+        for o in outcomes:  # files by content hash: their names are free text, may name people
+            file = (o.file_sha256 or "")[:12]
+            if o.status == "rejected":
+                context.log.warning(f"{department} {day}: file {file} rejected ({o.reason_code})")
+            if o.unknown_columns:
+                columns = "、".join(o.unknown_columns)
+                context.log.warning(
+                    f"{department} {day}: file {file} has unknown columns {columns}"
+                )
         for key, kind in zip(STAGING_KEYS[department], kinds, strict=True):
             mine = [o for o in outcomes if o.kind == kind.name]
             yield dg.MaterializeResult(

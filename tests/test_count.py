@@ -32,7 +32,7 @@ def test_delimited_text_counted_by_hand(tmp_path):
     read = read_file(path, "rural")
     # two payments, the one with a line break in a quoted name, the long one, the totals row
     assert count_data_rows(path, read, read.extracts[0]) == 5
-    assert len(read.extracts[0].rows) + len(read.extracts[0].bad_rows) == 5
+    assert sum(len(c.rows) + len(c.set_aside) for c in read.extracts[0].chunks()) == 5
 
 
 def test_workbook_counted_by_hand(tmp_path):

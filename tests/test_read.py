@@ -31,8 +31,9 @@ def test_gb18030_names_round_trip_exactly(tmp_path):
     read = read_file(path, "education")
     assert read.encoding == "gb18030"
     assert read.kind.name == "education_enrollments"
-    assert read.extracts[0].rows[0][0] == 3  # the title is line 1, the header line 2
-    assert read.extracts[0].rows[0][1][0] == name
+    first = next(read.extracts[0].chunks()).rows[0]
+    assert first[0] == 3  # the title is line 1, the header line 2
+    assert first[1][0] == name
 
 
 def test_utf8_bom_gbk_and_utf16(tmp_path):
@@ -42,7 +43,7 @@ def test_utf8_bom_gbk_and_utf16(tmp_path):
         path.write_bytes(text.encode(encoding))
         read = read_file(path, "rural")
         assert (read.encoding, read.kind.name) == (expected, "rural_subsidies")
-        assert read.extracts[0].rows[0][1][2] == "李四"
+        assert next(read.extracts[0].chunks()).rows[0][1][2] == "李四"
 
 
 def test_header_variants_with_invisible_characters(tmp_path):

@@ -137,15 +137,17 @@ def test_ids_that_went_through_excel_as_numbers_are_truncated_not_keys(data_dir)
 
 
 def test_one_real_id_ending_in_000_among_ordinary_ones_stays_a_key(data_dir):
+    """Even on two rows (paid for two terms): the rule counts distinct IDs, not rows."""
     real = _passing_id_ending_000()
-    others = [person_id("20090301", n) for n in range(1, 20)]
+    others = [person_id("20090301", n) for n in range(1, 5)]
     rows = [payment("2026秋", HH, f"学生{k}", i) for k, i in enumerate([real, *others])]
+    rows.append(payment("2026春", HH, "学生0", real))
     ingest_files(data_dir, {"p.csv": csv_text("rural_subsidies", rows).encode()})
     with working_db(load_settings()) as con:
         status = con.execute(
             "select id_status, id_number from staging.rural_subsidies where id_cleaned = ?", [real]
         ).fetchall()
-    assert status == [("valid", real)]
+    assert status == [("valid", real)] * 2
 
 
 def _xlsx(rows: list[list[str]]) -> bytes:
@@ -204,3 +206,31 @@ def test_broken_files_are_refused_whole_and_stage_nothing(data_dir, data, code, 
     ]
     assert words in files[0][6] and files[0][2:5] == (0, 0, 0) and rejected == []
     assert [r[1] for r in _staged()] == [HH, HH]  # only the good file's two rows
+
+
+def test_a_file_read_in_chunks_stages_what_it_stages_in_one(data_dir, monkeypatch):
+    """Rows are staged a chunk at a time; a file is still judged as a whole: IDs rounded by
+    Excel in one chunk and the next, and a fault on the last line that takes the file out."""
+    ids = [person_id(f"200903{day:02d}", 11) for day in range(1, 7)]
+    rounded = [ids[0][:-3] + "000", ids[1][:-3] + "000"]  # rows 2 and 6: chunks 1 and 3
+    rows = [payment("2026秋", HH, f"学生{k}", i) for k, i in enumerate([rounded[0], *ids[2:5]])]
+    rows += [payment("2026秋", HH, "学生9", rounded[1]), {**rows[1], "学生姓名": ""}]
+    text = csv_text("rural_subsidies", rows)
+    monkeypatch.setattr("pipelines.ingest.read.CHUNK_ROWS", 2)
+    files, rejected = ingest_files(
+        data_dir, {"p.csv": text.encode(), "cut.csv": text[:-8].encode()}
+    )
+    assert [f[:6] for f in files] == [
+        ("cut.csv", "rejected", 0, 0, 0, None),
+        ("p.csv", "staged", 6, 5, 1, 6),
+    ]
+    assert [r[:2] for r in rejected] == [(7, "REQUIRED")]
+    with working_db(load_settings()) as con:
+        found = con.execute(
+            "select source_row, id_status from staging.rural_subsidies order by 1"
+        ).fetchall()
+        files_staged = con.execute(
+            "select count(distinct file_sha256) from staging.rural_subsidies"
+        ).fetchone()
+    assert found == [(2, "truncated"), (3, "valid"), (4, "valid"), (5, "valid"), (6, "truncated")]
+    assert files_staged == (1,)

@@ -30,7 +30,8 @@ def count_data_rows(path: Path, read: FileRead, extract: Extract) -> int | None:
     exists."""
     header_row = extract.header_rows[-1]
     if read.file_format == "text":
-        return _count_text(read.text, read.delimiter, header_row, len(extract.headers))
+        columns = len(extract.headers)
+        return _count_text(path, read.encoding, read.delimiter, header_row, columns)
     if read.file_format == "xlsx":
         return _count_workbook(path, extract.sheet, header_row)
     if read.file_format == "xls":
@@ -40,19 +41,23 @@ def count_data_rows(path: Path, read: FileRead, extract: Extract) -> int | None:
     return None
 
 
-def _count_text(text: str, delimiter: str, header_line: int, width: int) -> int:
-    ragged = 0
+def _count_text(path: Path, encoding: str, delimiter: str, header_line: int, width: int) -> int:
+    """Read from the file itself, block by block (PyArrow transcodes on the way), so that the
+    count neither trusts the reader's decoded text nor holds the whole file."""
+    ragged: list[bool] = []
 
     def on_ragged(row) -> str:
-        # PyArrow sets aside rows with too many or too few fields; the reader keeps them.
-        nonlocal ragged
-        ragged += bool(row.text.translate(_SEPARATORS).strip())
+        # PyArrow sets aside rows with too many or too few fields; the reader keeps them. It
+        # calls this from its parsing threads: list.append is atomic, `+=` on a number is not.
+        ragged.append(bool(row.text.translate(_SEPARATORS).strip()))
         return "skip"
 
     names = [f"c{i}" for i in range(width)]
-    table = pv.read_csv(
-        io.BytesIO(text.encode("utf-8")),
-        read_options=pv.ReadOptions(skip_rows=header_line, column_names=names),
+    batches = pv.open_csv(
+        path,
+        read_options=pv.ReadOptions(
+            skip_rows=header_line, column_names=names, encoding=encoding, block_size=1 << 24
+        ),
         parse_options=pv.ParseOptions(
             delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_ragged
         ),
@@ -60,10 +65,14 @@ def _count_text(text: str, delimiter: str, header_line: int, width: int) -> int:
             column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
         ),
     )
-    filled = pa.array([False] * table.num_rows, type=pa.bool_())
-    for column in table.columns:
-        filled = pc.or_(filled, pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0))
-    return (pc.sum(filled).as_py() or 0) + ragged
+    filled_rows = 0
+    for batch in batches:
+        filled = pa.array([False] * batch.num_rows, type=pa.bool_())
+        for column in batch.columns:
+            blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
+            filled = pc.or_(filled, pc.invert(blank))
+        filled_rows += pc.sum(filled).as_py() or 0
+    return filled_rows + sum(ragged)
 
 
 def _count_workbook(path: Path, sheet: str | None, header_row: int) -> int:

@@ -60,8 +60,8 @@ def rounded_by_excel(ending_000: int, eighteen_digits: int) -> bool:
     format, then saved as text): Excel keeps 15 significant digits, so each ID comes back with
     its last three digits 000, and about one in eleven of those still passes the check digit.
     A real ID ends in 000 about once in 1,100 (a 顺序码 ending in 00 and check digit 0), so a
-    column where at least two and at least a tenth of the 18-digit IDs do was rounded. One
-    rounded ID alone in its column cannot be told from a real one."""
+    column where at least two and at least a tenth of the distinct 18-digit IDs do was
+    rounded. One rounded ID alone in its column cannot be told from a real one."""
     return ending_000 >= 2 and ending_000 * 10 >= eighteen_digits
 
 

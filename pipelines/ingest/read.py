@@ -7,9 +7,11 @@ sees: the Excel row, or the line a CSV record starts on.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
-import io
+import itertools
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,13 +19,14 @@ from pipelines.ingest.errors import FileRejected
 from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT, Kind, closest_kind, header_key, recognise
 from pipelines.ingest.sheets import NumberText, read_html, read_workbook
 
-__all__ = ["Extract", "FileRead", "FileRejected", "NumberText", "read_file", "sha256_of"]
+__all__ = ["Chunk", "Extract", "FileRead", "FileRejected", "NumberText", "read_file", "sha256_of"]
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 BOMS = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 TOTALS = ("合计", "小计", "总计")
 HEADER_SCAN_ROWS = 30
+CHUNK_ROWS = 50_000  # rows staged at a time: memory follows this, not the size of the file
 NOT_RECORDS = ("TOTALS_ROW", "HEADER_ROW", "FOOTER_ROW")  # rows set aside that hold no person
 # A signature line under the table (制表人：…  审核人：…) or a note (注：…), after header_key.
 _FOOTER = re.compile(
@@ -31,20 +34,33 @@ _FOOTER = re.compile(
     r"(?:人|日期|时间|单位|电话|\(盖章\))*|注|备注|说明)\d*:"
 )
 _NON_ASCII = re.compile(rb"[\x80-\xff]+")
+_SHOWN = re.compile(rb"[^\s\x00]")  # a byte that is not blank (UTF-16 pads ASCII with NUL)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+@dataclass
+class Chunk:
+    """Consecutive rows below a header: the records, and the rows set aside with the reason."""
+
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (source row, cells)
+    set_aside: list[tuple[int, str, str, list[str]]] = field(default_factory=list)
 
 
 @dataclass
 class Extract:
-    """The data rows of one recognised table in a file."""
+    """One recognised table in a file: its header, and its rows to be taken chunk by chunk, so
+    that a file of a million rows is never held as Python lists at once."""
 
     kind: Kind
     sheet: str | None
     header_rows: tuple[int, ...]
     columns: dict[int, str]  # column index → canonical field name
     headers: list[str]  # header text per column, as seen
-    rows: list[tuple[int, list[str]]]  # (source row, cells)
-    bad_rows: list[tuple[int, str, str, list[str]]] = field(default_factory=list)
-    from_excel: bool = False
+    from_excel: bool
+    below: Iterator[tuple[int, list[str]]] = field(repr=False)  # rows under the header, once
+    header_keys: list[list[str]] = field(default_factory=list, repr=False)
+    delimiter: str | None = None
+    ends_with_line_break: bool = True
 
     @property
     def unknown_columns(self) -> list[str]:
@@ -57,6 +73,38 @@ class Extract:
         for i, name in sorted(self.columns.items()):
             by_field.setdefault(name, []).append(self.headers[i])
         return ["「" + "」「".join(h) + "」" for h in by_field.values() if len(h) > 1]
+
+    def chunks(self, size: int | None = None) -> Iterator[Chunk]:
+        """The rows below the header, each a record (padded to the header's width) or set aside
+        with its reason; raises FileRejected for a fault found on the way (an open quote, a
+        last line cut short), so its caller must take the file back out."""
+        width, size = len(self.headers), size or CHUNK_ROWS
+        chunk, last = Chunk(), None
+        for row_no, cells in self.below:
+            if _blank(cells):
+                continue
+            last = (row_no, cells)
+            if self.delimiter and _swallows_records(cells, self.delimiter, width):
+                message = f"第{row_no}行的引号未闭合，其后的各行被并入了一个字段"
+                raise FileRejected("CSV_QUOTE", message)
+            reason = _set_aside(cells, self.header_keys, width, self.from_excel)
+            if reason:
+                chunk.set_aside.append((row_no, *reason, cells))
+            else:
+                chunk.rows.append((row_no, cells if len(cells) == width else _fit(cells, width)))
+            if len(chunk.rows) + len(chunk.set_aside) >= size:
+                yield chunk
+                chunk = Chunk()
+        if not self.ends_with_line_break and last and len(last[1]) < width:
+            # no line break at the end, and fewer fields than the header: cut off in transfer
+            message = f"文件在第{last[0]}行中途结束，可能没有传输完整；请重新导出后报送"
+            raise FileRejected("TRUNCATED", message)
+        if chunk.rows or chunk.set_aside:
+            yield chunk
+
+
+def _fit(cells: list[str], width: int) -> list[str]:
+    return (cells + [""] * width)[:width]
 
 
 @dataclass
@@ -86,7 +134,7 @@ def sniff_format(data: bytes) -> str:
         return "xlsx"
     if data.startswith(OLE_MAGIC):
         return "xls"
-    head = _without_bom(data)[:4096].lstrip().lower()
+    head = _without_bom(data[:4100])[:4096].lstrip().lower()
     if head.startswith(b"<") and any(tag in head for tag in (b"<html", b"<table", b"<!doctype")):
         return "html"
     return "text"
@@ -119,7 +167,7 @@ def decode(data: bytes) -> tuple[str, str]:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        _refuse_mixed_utf8(data, encoding)
+        _refuse_mixed_utf8(text, encoding)
         return text, encoding
     raise FileRejected("ENCODING", "无法识别文件编码（不是 UTF-8、GBK 或 GB18030）")
 
@@ -140,31 +188,55 @@ def _in_gb2312(text: str) -> bool:
         return False
 
 
-def _refuse_mixed_utf8(data: bytes, encoding: str) -> None:
+@functools.cache
+def _outside_gb2312() -> re.Pattern:
+    """A character that is neither ASCII nor in GB2312 (built once, from the codec itself)."""
+    inside = []
+    for code in range(0x80, 0x10000):
+        try:
+            chr(code).encode("gb2312")
+        except UnicodeEncodeError:
+            continue
+        inside.append(chr(code))
+    return re.compile("[^\x00-\x7f" + re.escape("".join(inside)) + "]")
+
+
+def _refuse_mixed_utf8(text: str, encoding: str) -> None:
     """A GBK file with a value pasted in as UTF-8 decodes without error, into mojibake.
 
-    Each run of non-ASCII bytes is looked at. UTF-8 read as GBK pairs its continuation bytes
-    (80-BF) into characters outside GB2312 (张伟 shows as 寮犱紵). A run that is valid UTF-8,
-    reads as common characters that way, and reads as characters outside GB2312 the file's
-    way, was written in UTF-8. Real GBK text of GB2312 characters is never refused; a UTF-8
-    value whose bytes happen to pair into GB2312 characters (rare) still slips through.
+    UTF-8 read as GBK pairs its continuation bytes (80-BF) into characters outside GB2312 (张伟
+    shows as 寮犱紵), so only lines with such a character are looked at. There, each run of
+    non-ASCII bytes that is valid UTF-8, reads as common characters that way, and reads as
+    characters outside GB2312 the file's way, was written in UTF-8. Real GBK text of GB2312
+    characters is never refused; a UTF-8 value whose bytes happen to pair into GB2312
+    characters (rare) still slips through.
     """
-    for run in _NON_ASCII.finditer(data):
-        try:
-            as_utf8 = run.group().decode("utf-8")
-        except UnicodeDecodeError:
+    looked_at = set()
+    for odd in _outside_gb2312().finditer(text):
+        start = text.rfind("\n", 0, odd.start()) + 1
+        if start in looked_at:
             continue
-        as_file = run.group().decode(encoding, errors="replace")
-        if len(as_utf8) >= 2 and _common_hanzi(as_utf8) and not _in_gb2312(as_file):
-            line = _line_of(data, run.start())
-            message = f"第{line}行有 UTF-8 编码的文字，与文件其余部分（{encoding.upper()}）不一致"
-            raise FileRejected("MIXED_ENCODING", message)
+        looked_at.add(start)
+        end = text.find("\n", odd.start())
+        line = text[start : end if end >= 0 else len(text)].encode(encoding, errors="replace")
+        for run in _NON_ASCII.finditer(line):
+            try:
+                as_utf8 = run.group().decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            as_file = run.group().decode(encoding, errors="replace")
+            if len(as_utf8) >= 2 and _common_hanzi(as_utf8) and not _in_gb2312(as_file):
+                number = text.count("\n", 0, start) + 1
+                message = (
+                    f"第{number}行有 UTF-8 编码的文字，与文件其余部分（{encoding.upper()}）不一致"
+                )
+                raise FileRejected("MIXED_ENCODING", message)
 
 
 def sniff_delimiter(text: str, department: str) -> str:
     """The separator that splits a line of the first ones into the most known headers (comma,
     tab, semicolon or bar); where none does, the one used most."""
-    lines = text.splitlines()[:HEADER_SCAN_ROWS]
+    lines = text[:65_536].splitlines()[:HEADER_SCAN_ROWS]
     known = {key for kind in KINDS_BY_DEPARTMENT[department] for key in kind.header_map}
 
     def headers_found(delimiter: str) -> int:
@@ -175,17 +247,19 @@ def sniff_delimiter(text: str, department: str) -> str:
     return max(",\t;|", key=lambda d: (headers_found(d), sample.count(d)))
 
 
-def _csv_rows(text: str, delimiter: str) -> list[tuple[int, list[str]]]:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    rows, line = [], 1
+def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line the record starts on, fields), one record at a time."""
+    # lines taken from the text one at a time: a StringIO would copy it, four bytes a character
+    lines = (match.group() for match in _LINE.finditer(text))
+    reader = csv.reader(lines, delimiter=delimiter)
+    line = 1
     try:
         for record in reader:
-            rows.append((line, record))
+            yield line, record
             line = reader.line_num + 1
     except csv.Error as exc:
         hint = "，可能有未闭合的引号" if "field limit" in str(exc) else ""
         raise FileRejected("CSV_SYNTAX", f"第{line}行附近 CSV 格式错误{hint}：{exc}") from exc
-    return rows
 
 
 def _header_candidates(grid: list[tuple[int, list[str]]]):
@@ -214,7 +288,12 @@ def _first_text(cells: list[str]) -> str:
 def _swallows_records(cells: list[str], delimiter: str, width: int) -> bool:
     """A quote left open runs on into the next lines: a cell holding whole records."""
     least = max(2, width - 1)  # a whole record; a quoted address may well hold a few commas
-    return any(line.count(delimiter) >= least for cell in cells for line in cell.split("\n")[1:])
+    return any(
+        line.count(delimiter) >= least
+        for cell in cells
+        if "\n" in cell
+        for line in cell.split("\n")[1:]
+    )
 
 
 def _best_header(department: str, grid: list[tuple[int, list[str]]]):
@@ -253,47 +332,45 @@ def _set_aside(
 def find_extract(
     department: str,
     sheet: str | None,
-    grid: list[tuple[int, list[str]]],
+    grid: Iterable[tuple[int, list[str]]],
     from_excel: bool,
     delimiter: str | None = None,
-) -> Extract | None:
-    """The table of `department` in `grid`: its header, and each row below it either a data
-    row or set aside with its reason; None where no known header is found."""
-    best = _best_header(department, grid)
+) -> tuple[Extract | None, list[tuple[int, list[str]]]]:
+    """(the table of `department` in `grid`, or None where no known header is found; the rows
+    looked at for a header). Only the first rows are read here; the rest stay in `grid`."""
+    rows = iter(grid)
+    head = list(itertools.islice(rows, HEADER_SCAN_ROWS + 1))
+    best = _best_header(department, head)
     if best is None:
-        return None
+        return None, head
 
     header_idx, kind, columns, headers = best
     while headers and not headers[-1].strip():
         headers = headers[:-1]  # blank cells closing a header line are not columns
-    header_rows = tuple(grid[i][0] for i in header_idx)
-    stripped = [h.strip() for h in headers]
-    extract = Extract(kind, sheet, header_rows, columns, stripped, [], from_excel=from_excel)
-    header_keys = [[header_key(c) for c in grid[i][1]] for i in header_idx]
-    width = len(headers)
-
-    for row_no, cells in grid[header_idx[-1] + 1 :]:
-        if _blank(cells):
-            continue
-        if delimiter and _swallows_records(cells, delimiter, width):
-            message = f"第{row_no}行的引号未闭合，其后的各行被并入了一个字段"
-            raise FileRejected("CSV_QUOTE", message)
-        reason = _set_aside(cells, header_keys, width, from_excel)
-        if reason:
-            extract.bad_rows.append((row_no, *reason, cells))
-        else:
-            extract.rows.append((row_no, (cells + [""] * width)[:width]))
-    return extract
+    extract = Extract(
+        kind,
+        sheet,
+        tuple(head[i][0] for i in header_idx),
+        columns,
+        [h.strip() for h in headers],
+        from_excel,
+        itertools.chain(head[header_idx[-1] + 1 :], rows),
+        [[header_key(c) for c in head[i][1]] for i in header_idx],
+        delimiter,
+    )
+    return extract, head
 
 
 def read_file(path: Path, department: str) -> FileRead:
-    """Read one file of a department's inbox; raises FileRejected for a file-level failure."""
+    """Read one file of a department's inbox up to its headers (the rows are taken later,
+    chunk by chunk); raises FileRejected for a file-level failure."""
     data = path.read_bytes()
     result = FileRead(path, sha256_of(data), sniff_format(data), None)
-    if not _without_bom(data).strip():
+    if not _SHOWN.search(data, next((len(b) for b in BOMS if data.startswith(b)), 0)):
         raise FileRejected("EMPTY", "文件为空")
     if result.file_format == "text":
         result.text, result.encoding = decode(data)
+        del data  # the text is kept (the second count reads it); the bytes are not needed
         result.delimiter = sniff_delimiter(result.text, department)
         sheets = [(None, _csv_rows(result.text, result.delimiter))]
     else:
@@ -305,44 +382,24 @@ def read_file(path: Path, department: str) -> FileRead:
         result.left_out = book.left_out
         sheets = [(s.name, [(i + 1, row) for i, row in enumerate(s.grid)]) for s in book.sheets]
     from_excel = result.file_format != "text"
+    heads = []
     for name, grid in sheets:
-        extract = find_extract(department, name, grid, from_excel, result.delimiter)
+        extract, head = find_extract(department, name, grid, from_excel, result.delimiter)
+        heads.append((name, head))
         if extract is not None:
             result.extracts.append(extract)
     if not result.extracts:
-        message = _unknown_header_message(department, sheets)
+        message = _unknown_header_message(department, heads)
         if result.left_out:
             message += "；未读取：" + "、".join(result.left_out)
         raise FileRejected("UNKNOWN_HEADER", message)
-    _refuse_cut_short(result, sheets)
-    if not any(e.rows or _records_set_aside(e) for e in result.extracts):
-        found = sum(len(e.bad_rows) for e in result.extracts)
-        extra = f"（表头下只有{found}行合计、表尾或重复表头）" if found else ""
-        message = f"只有表头，没有数据行{extra}；该类数据仍以上一次报送为准"
-        raise FileRejected("NO_ROWS", message)
+    if result.file_format == "text":
+        result.extracts[0].ends_with_line_break = result.text.endswith(("\n", "\r"))
     kinds = {e.kind.name for e in result.extracts}
     if len(kinds) > 1:
         found = "；".join(f"工作表「{e.sheet}」为「{e.kind.title}」" for e in result.extracts)
         raise FileRejected("MIXED_KINDS", f"一个文件中有多种报表（{found}），请分开报送")
     return result
-
-
-def _records_set_aside(extract: Extract) -> bool:
-    """Whether a row set aside by the reader is a record, if a malformed one."""
-    return any(code not in NOT_RECORDS for _, code, _, _ in extract.bad_rows)
-
-
-def _refuse_cut_short(result: FileRead, sheets) -> None:
-    """A text file whose last line has no line break and fewer fields than its header was cut
-    off while being copied or uploaded: staging the rest would present a partial load as the
-    whole snapshot."""
-    if result.file_format != "text" or result.text.endswith(("\n", "\r")):
-        return
-    extract = result.extracts[0]
-    line, cells = sheets[0][1][-1]
-    if line > extract.header_rows[-1] and not _blank(cells) and len(cells) < len(extract.headers):
-        message = f"文件在第{line}行中途结束，可能没有传输完整；请重新导出后报送"
-        raise FileRejected("TRUNCATED", message)
 
 
 def _without_bom(data: bytes) -> bytes:

@@ -9,6 +9,7 @@ import io
 import math
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from xml.etree import ElementTree
@@ -146,6 +147,8 @@ def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     """Sheet name → {(row, column) from 0: error code}; refuses a sprawling sheet on the way."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
+        if archive.testzip() is not None:  # a part whose checksum fails: changed bytes
+            raise zipfile.BadZipFile("checksum")
         names = {part: name for name, part in _xlsx_parts(archive).items()}
         found = {}
         for part in archive.namelist():
@@ -156,7 +159,7 @@ def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
             if b't="e"' in xml and part in names:
                 found[names[part]] = _errors_in(xml)
         return found
-    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError) as exc:
+    except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, OSError) as exc:
         raise FileRejected("UNREADABLE", "文件已损坏或不是有效的 Excel 工作簿") from exc
 
 

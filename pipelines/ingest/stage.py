@@ -15,8 +15,11 @@ import polars as pl
 
 from checks.schemas import SCHEMAS
 from pipelines.ingest.count import count_data_rows
+from pipelines.ingest.ids import TRUNCATED, rounded_by_excel
 from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT, Field, header_key
 from pipelines.ingest.read import (
+    NOT_RECORDS,
+    Chunk,
     Extract,
     FileRead,
     FileRejected,
@@ -52,6 +55,7 @@ class FileOutcome:
     rows_staged: int = 0
     rows_quarantined: int = 0
     rows_counted: int | None = None  # data rows by a second reader (`count.py`)
+    records: int = 0  # rows read that are records, staged or not (not totals, footers, headers)
     detail: str = ""
     encoding: str | None = None
     file_format: str | None = None
@@ -79,7 +83,10 @@ def _skip_reason(path: Path) -> str | None:
     return None
 
 
-def _raw_frame(extract: Extract) -> tuple[pl.DataFrame, dict[int, list[tuple[str, str]]]]:
+Rows = list[tuple[int, list[str]]]  # (source row, cells) of one chunk's records
+
+
+def _raw_frame(extract: Extract, rows: Rows) -> tuple[pl.DataFrame, dict]:
     """One text column per canonical field, taken by header (absent optional fields are null),
     and the rows whose columns for one field (证件号码 and 身份证号, say) disagree."""
     columns: dict[str, list[int]] = {}
@@ -89,20 +96,20 @@ def _raw_frame(extract: Extract) -> tuple[pl.DataFrame, dict[int, list[tuple[str
     for f in extract.kind.fields:
         indices = columns.get(f.name, [])
         if len(indices) > 1:
-            data[f.name] = _one_of(extract, indices, conflicts)
+            data[f.name] = _one_of(extract, rows, indices, conflicts)
         else:
             i = indices[0] if indices else None
-            data[f.name] = [cells[i] if i is not None else None for _, cells in extract.rows]
+            data[f.name] = [cells[i] if i is not None else None for _, cells in rows]
     frame = pl.DataFrame(data, schema={f.name: pl.Utf8 for f in extract.kind.fields})
     return frame, conflicts
 
 
-def _one_of(extract: Extract, indices: list[int], conflicts: dict) -> list[str]:
+def _one_of(extract: Extract, rows: Rows, indices: list[int], conflicts: dict) -> list[str]:
     """The first non-blank of several columns for one field; rows where they differ (after
     removing spaces) are quarantined rather than decided."""
     names = "」与「".join(extract.headers[i] for i in indices)
     values = []
-    for row, (_, cells) in enumerate(extract.rows):
+    for row, (_, cells) in enumerate(rows):
         given = [cells[i] for i in indices if cells[i].strip()]
         if len({header_key(v).upper() for v in given}) > 1:  # 002x and 002X are one ID
             conflicts.setdefault(row, []).append(("CONFLICT", f"列「{names}」的值不一致"))
@@ -110,7 +117,7 @@ def _one_of(extract: Extract, indices: list[int], conflicts: dict) -> list[str]:
     return values
 
 
-def _normalise(extract: Extract, raw: pl.DataFrame, delivery: date):
+def _normalise(extract: Extract, rows: Rows, raw: pl.DataFrame, delivery: date):
     """(normalised frame in schema order, {row: [(code, reason)]})."""
     columns: dict[str, pl.Series] = {}
     reasons, raw = _failed_formulas(extract, raw)
@@ -120,7 +127,7 @@ def _normalise(extract: Extract, raw: pl.DataFrame, delivery: date):
             for name in parsed.columns:
                 columns[name] = parsed[name]
             continue
-        value, bad = normalise_column(raw[f.name], f, _numeric_cells(extract, f))
+        value, bad = normalise_column(raw[f.name], f, _numeric_cells(extract, rows, f))
         columns[f.name] = value.alias(f.name)
         for row in bad.arg_true().to_list():
             reasons.setdefault(row, []).append(
@@ -147,13 +154,13 @@ def _failed_formulas(extract: Extract, raw: pl.DataFrame):
     return reasons, raw
 
 
-def _numeric_cells(extract: Extract, f: Field) -> pl.Series | None:
+def _numeric_cells(extract: Extract, rows: Rows, f: Field) -> pl.Series | None:
     """For a date field of a workbook, which cells were numbers; None for text files."""
     if not extract.from_excel or f.kind not in ("date", "month"):
         return None
     indices = [i for i, name in sorted(extract.columns.items()) if name == f.name]
     return pl.Series(
-        [bool(indices) and isinstance(cells[indices[0]], NumberText) for _, cells in extract.rows],
+        [bool(indices) and isinstance(cells[indices[0]], NumberText) for _, cells in rows],
         dtype=pl.Boolean,
     )
 
@@ -188,7 +195,9 @@ def _validate(extract: Extract, frame: pl.DataFrame, reasons: dict) -> None:
             reasons.setdefault(index, []).append((code, message))
 
 
-def _staged_frame(extract: Extract, raw: pl.DataFrame, frame: pl.DataFrame, keep: pl.Series):
+def _staged_frame(
+    extract: Extract, rows: Rows, raw: pl.DataFrame, frame: pl.DataFrame, keep: pl.Series
+) -> pl.DataFrame:
     extras = {}
     for f in extract.kind.fields:
         if f.kind in RAW_KEPT:
@@ -199,7 +208,7 @@ def _staged_frame(extract: Extract, raw: pl.DataFrame, frame: pl.DataFrame, keep
                 # the raw text is kept only where normalising changed it
                 kept = pl.select(pl.when(kept != as_text).then(kept)).to_series()
             extras[f"{f.name}_raw"] = kept
-    source_rows = pl.Series("source_row", [r for r, _ in extract.rows], dtype=pl.Int32)
+    source_rows = pl.Series("source_row", [r for r, _ in rows], dtype=pl.Int32)
     full = pl.concat([frame, pl.DataFrame(extras).with_columns(source_rows)], how="horizontal")
     return full.filter(keep)
 
@@ -227,7 +236,6 @@ def stage_file(
     if read.sha256 in seen:
         detail = "与同日已收文件内容相同，未重复入库"
         return FileOutcome(path.name, read.sha256, read.kind.name, "duplicate", detail=detail)
-    seen.add(read.sha256)
     outcome = FileOutcome(
         path.name,
         read.sha256,
@@ -238,8 +246,21 @@ def stage_file(
         file_format=read.file_format,
         sheet="、".join(e.sheet for e in read.extracts if e.sheet) or None,
     )
-    for extract, counted in zip(read.extracts, counts, strict=True):
-        _stage_extract(con, read, extract, counted, department, delivery, outcome)
+    try:
+        for extract, counted in zip(read.extracts, counts, strict=True):
+            _stage_extract(con, read, extract, counted, department, delivery, outcome)
+        if outcome.records == 0:
+            aside = (
+                f"（表头下只有{outcome.rows_read}行合计、表尾或重复表头）"
+                if outcome.rows_read
+                else ""
+            )
+            message = f"只有表头，没有数据行{aside}；该类数据仍以上一次报送为准"
+            raise FileRejected("NO_ROWS", message)
+    except FileRejected as rejected:  # found while taking the rows: take the file back out
+        _unstage(con, read, delivery)
+        return _rejected(path, rejected.reason_code, str(rejected))
+    seen.add(read.sha256)
     notes = []
     if read.left_out:
         notes.append("未读取：" + "、".join(read.left_out))
@@ -261,23 +282,61 @@ def _stage_extract(
     delivery: date,
     outcome: FileOutcome,
 ) -> None:
-    """Stages one sheet (or the one table of a text file) and adds its counts to `outcome`."""
-    raw, conflicts = _raw_frame(extract)
-    frame, reasons = _normalise(extract, raw, delivery)
-    for row, found in conflicts.items():
-        reasons.setdefault(row, []).extend(found)
-    _validate(extract, frame, reasons)
-    keep = pl.Series([i not in reasons for i in range(len(extract.rows))], dtype=pl.Boolean)
-    staged = _staged_frame(extract, raw, frame, keep)
-    _insert_staged(con, extract, staged, read, department, delivery)
-    rejected = _rejected_rows(extract, reasons)
-    _insert_rejected(con, rejected, read, extract, department, delivery)
-    outcome.rows_read += len(extract.rows) + len(extract.bad_rows)
-    outcome.rows_staged += staged.height
-    outcome.rows_quarantined += len(rejected)
+    """Stages one sheet (or the one table of a text file), chunk by chunk, and adds its counts
+    to `outcome`."""
+    for chunk in extract.chunks():
+        _stage_chunk(con, read, extract, chunk, department, delivery, outcome)
+    if any(f.kind == "id" for f in extract.kind.fields):
+        _mark_rounded_ids(con, read, extract, delivery)
     outcome.rows_counted = None if counted is None else (outcome.rows_counted or 0) + counted
     new = [c for c in extract.unknown_columns if c not in outcome.unknown_columns]
     outcome.unknown_columns = (*outcome.unknown_columns, *new)
+
+
+def _stage_chunk(con, read, extract, chunk, department, delivery, outcome) -> None:
+    """Stages one chunk's records and quarantines the rest."""
+    raw, conflicts = _raw_frame(extract, chunk.rows)
+    frame, reasons = _normalise(extract, chunk.rows, raw, delivery)
+    for row, found in conflicts.items():
+        reasons.setdefault(row, []).extend(found)
+    _validate(extract, frame, reasons)
+    keep = pl.Series([i not in reasons for i in range(len(chunk.rows))], dtype=pl.Boolean)
+    staged = _staged_frame(extract, chunk.rows, raw, frame, keep)
+    _insert_staged(con, extract, staged, read, department, delivery)
+    rejected = _rejected_rows(chunk, reasons)
+    _insert_rejected(con, rejected, read, extract, department, delivery)
+    outcome.rows_read += len(chunk.rows) + len(chunk.set_aside)
+    outcome.rows_staged += staged.height
+    outcome.rows_quarantined += len(rejected)
+    outcome.records += len(chunk.rows) + sum(c not in NOT_RECORDS for _, c, _, _ in chunk.set_aside)
+
+
+def _mark_rounded_ids(con, read: FileRead, extract: Extract, delivery: date) -> None:
+    """IDs of a column that went through Excel as numbers lost their last three digits: once
+    the whole file is staged, it is judged by its distinct IDs (a student paid for two terms
+    is one ID), and the ones ending in 000 lose their join key (ID-03)."""
+    table, where = f"staging.{extract.kind.name}", "delivery_date = ? and file_sha256 = ?"
+    ending_000, eighteen_digits = con.execute(
+        f"select count(distinct id_cleaned) filter (regexp_full_match(id_cleaned, '\\d{{15}}000')),"
+        f" count(distinct id_cleaned) filter (regexp_full_match(id_cleaned, '\\d{{18}}')) "
+        f"from {table} where {where}",
+        [delivery, read.sha256],
+    ).fetchall()[0]  # all: a result left unfinished blocks the connection (DuckDB 2)
+    if rounded_by_excel(ending_000, eighteen_digits):
+        con.execute(
+            f"update {table} set id_status = ?, id_number = null "
+            f"where {where} and regexp_full_match(id_cleaned, '\\d{{15}}000')",
+            [TRUNCATED, delivery, read.sha256],
+        )
+
+
+def _unstage(con, read: FileRead, delivery: date) -> None:
+    """Removes what a file staged before a fault further down it was found."""
+    for table in (f"staging.{read.kind.name}", "audit.rejected_rows"):
+        con.execute(
+            f"delete from {table} where delivery_date = ? and file_sha256 = ?",
+            [delivery, read.sha256],
+        )
 
 
 def _rejected(path: Path, code: str, reason: str) -> FileOutcome:
@@ -292,12 +351,12 @@ def _sha_or_none(path: Path) -> str | None:
         return None
 
 
-def _rejected_rows(extract: Extract, reasons: dict) -> list[tuple[int, str, str, list[str]]]:
+def _rejected_rows(chunk: Chunk, reasons: dict) -> list[tuple[int, str, str, list[str]]]:
     rows = [
-        (extract.rows[i][0], codes[0][0], "；".join(r for _, r in codes), extract.rows[i][1])
+        (chunk.rows[i][0], codes[0][0], "；".join(r for _, r in codes), chunk.rows[i][1])
         for i, codes in sorted(reasons.items())
     ]
-    return sorted(rows + extract.bad_rows, key=lambda r: r[0])
+    return sorted(rows + chunk.set_aside, key=lambda r: r[0])
 
 
 def _insert_staged(
@@ -328,28 +387,49 @@ def _raw_json(headers: list[str], cells: list[str]) -> str:
 
 
 def _insert_rejected(con, rejected, read: FileRead, extract: Extract, department, delivery):
-    sheet, headers = extract.sheet, extract.headers
-    rows = [
-        (
-            delivery,
-            department,
-            read.sha256,
-            sheet,
-            row,
-            code,
-            reason,
-            _raw_json(headers, cells),
-        )
-        for row, code, reason, cells in rejected
-    ]
-    if rows:
-        con.executemany("insert into audit.rejected_rows values (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    if not rejected:
+        return
+    frame = pl.DataFrame(
+        {
+            "source_row": [row for row, _, _, _ in rejected],
+            "reason_code": [code for _, code, _, _ in rejected],
+            "reason": [reason for _, _, reason, _ in rejected],
+            "raw": [_raw_json(extract.headers, cells) for _, _, _, cells in rejected],
+        },
+        schema={"source_row": pl.Int32, "reason_code": pl.Utf8, "reason": pl.Utf8, "raw": pl.Utf8},
+    ).with_columns(
+        pl.lit(delivery).alias("delivery_date"),
+        pl.lit(department).alias("department"),
+        pl.lit(read.sha256).alias("file_sha256"),
+        pl.lit(extract.sheet, dtype=pl.Utf8).alias("sheet"),
+    )
+    con.register("rejected_frame", frame.to_arrow())
+    try:
+        con.execute("insert into audit.rejected_rows by name select * from rejected_frame")
+    finally:
+        con.unregister("rejected_frame")
 
 
 def ingest_delivery(
     con: duckdb.DuckDBPyConnection, inbox_dir: Path, department: str, delivery: date
 ) -> list[FileOutcome]:
     """Stage one department's folder for one delivery day, replacing any earlier staging of it."""
+    # No transaction around it: one would hold every uncommitted row in memory (600 MB for a
+    # file of a million rows). The ledger rows are written last instead; until they are, the
+    # delivery is not staged for conform and catch_up, and a run of it starts by deleting it.
+    outcomes = _stage_delivery(con, inbox_dir, department, delivery)
+    log.info(
+        "%s %s: %d files, %d rows staged, %d quarantined",
+        department,
+        delivery,
+        len(outcomes),
+        sum(o.rows_staged for o in outcomes),
+        sum(o.rows_quarantined for o in outcomes),
+    )
+    return outcomes
+
+
+def _stage_delivery(con, inbox_dir: Path, department: str, delivery: date) -> list[FileOutcome]:
     folder = inbox_dir / delivery.isoformat() / department
     for kind in KINDS_BY_DEPARTMENT[department]:
         con.execute(f"delete from staging.{kind.name} where delivery_date = ?", [delivery])
@@ -370,14 +450,6 @@ def ingest_delivery(
             f"insert into audit.files ({columns}) values ({marks})",
             [o.ledger_row(department, delivery) for o in outcomes],
         )
-    log.info(
-        "%s %s: %d files, %d rows staged, %d quarantined",
-        department,
-        delivery,
-        len(outcomes),
-        sum(o.rows_staged for o in outcomes),
-        sum(o.rows_quarantined for o in outcomes),
-    )
     return outcomes
 
 

@@ -202,11 +202,4 @@ def normalise_ids(s: pl.Series, latest: date) -> pl.DataFrame:
         schema={"raw": pl.Utf8, "id_cleaned": pl.Utf8, "id_status": pl.Utf8, "id_number": pl.Utf8},
     )
     parsed = pl.DataFrame({"raw": s}).join(lookup, on="raw", how="left", nulls_equal=True)
-    digits = parsed["id_cleaned"].str.contains(r"^\d{18}$").fill_null(False)
-    rounded = digits & parsed["id_cleaned"].str.ends_with("000")
-    if ids.rounded_by_excel(rounded.sum(), digits.sum()):
-        parsed = parsed.with_columns(
-            id_status=pl.when(rounded).then(pl.lit(ids.TRUNCATED)).otherwise("id_status"),
-            id_number=pl.when(rounded).then(None).otherwise("id_number"),
-        )
     return parsed.drop("raw")
