@@ -9,7 +9,7 @@ from pipelines.conform.run import conform_day
 from pipelines.ingest.stage import catch_up
 from pipelines.partitions import daily_partitions, partition_day
 from pipelines.reference import load_reference
-from pipelines.resources import YuluWarehouse
+from pipelines.resources import WAREHOUSE_POOL, YuluWarehouse
 
 DESCRIPTIONS = {
     "members": "One row per member of a registered household as of the day (rural register).",
@@ -36,6 +36,7 @@ DESCRIPTIONS = {
         for key in CONFORM_KEYS
     ],
     partitions_def=daily_partitions,
+    pool=WAREHOUSE_POOL,
     can_subset=False,
 )
 def conform(context: dg.AssetExecutionContext, warehouse: YuluWarehouse):

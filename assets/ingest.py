@@ -12,7 +12,7 @@ from checks.ledger import LEDGER_CHECK, ledger_check_results
 from pipelines.ingest.kinds import DEPARTMENT_TITLES, KINDS_BY_DEPARTMENT
 from pipelines.ingest.stage import ingest_delivery
 from pipelines.partitions import daily_partitions, partition_day
-from pipelines.resources import YuluWarehouse
+from pipelines.resources import WAREHOUSE_POOL, YuluWarehouse
 
 
 def department_asset(department: str) -> dg.AssetsDefinition:
@@ -40,6 +40,7 @@ def department_asset(department: str) -> dg.AssetsDefinition:
         specs=specs,
         check_specs=check_specs,
         partitions_def=daily_partitions,
+        pool=WAREHOUSE_POOL,
         can_subset=False,
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: YuluWarehouse):

@@ -9,7 +9,7 @@ import dagster as dg
 from assets.keys import PUBLISHED_KEYS, RECONCILE_KEYS
 from pipelines.partitions import daily_partitions
 from pipelines.publish import latest_day, publish
-from pipelines.resources import YuluWarehouse
+from pipelines.resources import WAREHOUSE_POOL, YuluWarehouse
 
 DESCRIPTIONS = {
     "mart.households": "一户一档: one row per household as of the newest day processed.",
@@ -38,6 +38,7 @@ DESCRIPTIONS = {
         for key in PUBLISHED_KEYS
     ],
     partitions_def=daily_partitions,
+    pool=WAREHOUSE_POOL,
     can_subset=False,
 )
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: YuluWarehouse):

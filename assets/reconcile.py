@@ -6,7 +6,7 @@ import dagster as dg
 from assets.keys import CONFORM_KEYS, RECONCILE_KEYS
 from pipelines.partitions import daily_partitions, partition_day
 from pipelines.reconcile.run import cases_by_rule, reconcile_day
-from pipelines.resources import YuluWarehouse
+from pipelines.resources import WAREHOUSE_POOL, YuluWarehouse
 
 DESCRIPTIONS = {
     "discrepancies": "One row per case found on the day: rule, household, person, detail.",
@@ -32,6 +32,7 @@ DESCRIPTIONS = {
         for key in RECONCILE_KEYS
     ],
     partitions_def=daily_partitions,
+    pool=WAREHOUSE_POOL,
     can_subset=False,
 )
 def reconcile(context: dg.AssetExecutionContext, warehouse: YuluWarehouse):

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from zoneinfo import ZoneInfo
-
 import dagster as dg
 
 from assets.conform import conform
 from assets.ingest import ingest_assets
 from assets.publish import published_warehouse
 from assets.reconcile import reconcile
-from pipelines.partitions import TIMEZONE
 from pipelines.resources import YuluWarehouse
+from pipelines.schedule import build_arrival_sensor, build_daily_schedule, schedule_time
 
 DAILY_JOB = "yulu_daily"
 
@@ -23,23 +20,14 @@ daily_job = dg.define_asset_job(
 )
 
 
-@dg.schedule(
-    job=daily_job,
-    cron_schedule="30 6 * * *",
-    execution_timezone=TIMEZONE,
-    name="yulu_daily_schedule",
-)
-def daily_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    """Each morning at 06:30 Beijing time, process the delivery day that ended at midnight."""
-    day = context.scheduled_execution_time.astimezone(ZoneInfo(TIMEZONE)) - timedelta(days=1)
-    key = day.date().isoformat()
-    return dg.RunRequest(run_key=key, partition_key=key)
-
+daily_schedule = build_daily_schedule(daily_job, schedule_time())
+arrival_sensor = build_arrival_sensor(daily_job)
 
 defs = dg.Definitions(
     assets=[*ingest_assets, conform, reconcile, published_warehouse],
     jobs=[daily_job],
     schedules=[daily_schedule],
+    sensors=[arrival_sensor],
     resources={"warehouse": YuluWarehouse()},
     # One step at a time in one process: DuckDB allows one writer, and on two cores extra step
     # processes only add start-up time.

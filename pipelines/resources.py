@@ -11,6 +11,10 @@ import duckdb
 from pipelines.settings import Settings, load_settings
 from pipelines.warehouse import working_db
 
+# Every asset writes the one working database, which takes one writer: each is in this pool,
+# and dagster.yaml lets one run of the pool be in progress at a time.
+WAREHOUSE_POOL = "yulu_warehouse"
+
 
 class YuluWarehouse(dg.ConfigurableResource):
     """The working DuckDB database (one writer at a time) and the published warehouse.
