@@ -69,6 +69,9 @@ def publish(con: duckdb.DuckDBPyConnection, working_db: Path, published: Path) -
     if latest is None:
         raise RuntimeError("nothing to publish: no day has been reconciled yet")
     published.parent.mkdir(parents=True, exist_ok=True)
+    # What a publish killed half way left beside it (one publish runs at a time: the pool)
+    for leftover in published.parent.glob(f".{published.stem}-*.duckdb*"):
+        leftover.unlink()
     staging_file = published.with_name(f".{published.stem}-{uuid.uuid4().hex}.duckdb")
     tables = published_tables_sql(latest)
     expected: dict[str, int] = {}
