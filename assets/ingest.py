@@ -1,14 +1,17 @@
 """Ingest: one asset per department, staging every extract kind it sends (DESIGN §3).
 
 The kind of each file comes from its header, so a department's folder is read as a whole; its
-kinds are listed in `pipelines/ingest/kinds.py`. The ledger check blocks everything downstream
-of a partition whose counts do not add up.
+kinds are listed in `pipelines/ingest/kinds.py`. Two checks block everything downstream of a
+partition: the ledger (`checks/ledger.py`, counts that do not add up) and a file refused as a
+whole (`checks/files.py`); rows quarantined warn.
 """
 
 import dagster as dg
 
 from assets.keys import STAGING_KEYS
+from checks.files import FILES_CHECK, QUARANTINE_CHECK, file_check_results
 from checks.ledger import LEDGER_CHECK, ledger_check_results
+from checks.schemas import column_schema
 from pipelines.ingest.kinds import DEPARTMENT_TITLES, KINDS_BY_DEPARTMENT
 from pipelines.ingest.stage import ingest_delivery
 from pipelines.partitions import daily_partitions, partition_day
@@ -27,12 +30,18 @@ def department_asset(department: str) -> dg.AssetsDefinition:
                 f"{DEPARTMENT_TITLES[department]} ({department}), with its file, sheet and "
                 "source row; values normalised, raw text kept where it changed."
             ),
+            metadata={"dagster/column_schema": column_schema(kind.name)},
         )
         for key, kind in zip(STAGING_KEYS[department], kinds, strict=True)
     ]
     check_specs = [
-        dg.AssetCheckSpec(LEDGER_CHECK, asset=key, blocking=True)
+        spec
         for key in STAGING_KEYS[department]
+        for spec in (
+            dg.AssetCheckSpec(LEDGER_CHECK, asset=key, blocking=True),
+            dg.AssetCheckSpec(FILES_CHECK, asset=key, blocking=True),
+            dg.AssetCheckSpec(QUARANTINE_CHECK, asset=key),
+        )
     ]
 
     @dg.multi_asset(
@@ -49,6 +58,7 @@ def department_asset(department: str) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             outcomes = ingest_delivery(con, settings.inbox_dir, department, day)
             checks = list(ledger_check_results(con, department, day))
+            checks += file_check_results(con, department, day)
         context.log.info(
             f"{department} {day}: {len(outcomes)} files, "
             f"{sum(o.rows_staged for o in outcomes)} rows staged, "

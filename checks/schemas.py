@@ -7,6 +7,7 @@ Validation runs on Polars, about ten times faster than on pandas for the same ch
 
 from __future__ import annotations
 
+import dagster as dg
 import pandera.polars as pa
 import polars as pl
 from pandera.api.polars.types import PolarsData
@@ -194,3 +195,19 @@ SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "hrss_employment": HrssEmployment,
     "hrss_training": HrssTraining,
 }
+
+
+def column_schema(kind: str) -> dg.TableSchema:
+    """The columns of a staging table as its Pandera model gives them, for the Dagster UI."""
+    columns = SCHEMAS[kind].to_schema().columns
+    return dg.TableSchema(
+        columns=[
+            dg.TableColumn(
+                name,
+                str(column.dtype),
+                description=column.description,
+                constraints=dg.TableColumnConstraints(nullable=column.nullable),
+            )
+            for name, column in columns.items()
+        ]
+    )

@@ -51,3 +51,15 @@ def test_the_morning_run_processes_yesterday_in_beijing():
     # 06:30 in Beijing on 1 December is 22:30 UTC on 30 November: the day to process is 30 Nov.
     assert _scheduled_day(datetime(2026, 12, 1, 6, 30, tzinfo=BEIJING)) == "2026-11-30"
     assert _scheduled_day(datetime(2026, 11, 30, 22, 30, tzinfo=ZoneInfo("UTC"))) == "2026-11-30"
+
+
+def test_staging_assets_show_their_columns_from_the_pandera_models():
+    from checks.schemas import SCHEMAS
+
+    for key in defs.resolve_all_asset_keys():
+        if key.path[0] != "staging":
+            continue
+        spec = defs.resolve_assets_def(key).specs_by_key[key]
+        shown = [c.name for c in spec.metadata["dagster/column_schema"].columns]
+        assert shown == list(SCHEMAS[key.path[1]].to_schema().columns), key
+        assert spec.description.startswith("One row per staged row")

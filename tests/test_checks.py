@@ -1,0 +1,81 @@
+"""Checks that stop bad data: a file refused as a whole stops the day before anything is
+published; rows quarantined warn, with counts and masked samples, and let the day go on."""
+
+from __future__ import annotations
+
+import re
+
+import dagster as dg
+from builders import HEADERS
+from conftest import day_range, published_tables, run_days
+
+from checks.files import FILES_CHECK, QUARANTINE_CHECK, mask_id
+from pipelines.definitions import DAILY_JOB, defs
+from pipelines.sample.generate import DEFAULT_START, generate
+from pipelines.settings import load_settings
+
+DAYS = day_range(DEFAULT_START, 2)
+
+
+def _run(day) -> dg.ExecuteInProcessResult:
+    job = defs.resolve_job_def(DAILY_JOB)
+    with dg.DagsterInstance.ephemeral() as instance:
+        return job.execute_in_process(
+            partition_key=day.isoformat(), instance=instance, raise_on_error=False
+        )
+
+
+def _checks(result: dg.ExecuteInProcessResult, name: str) -> dict[str, dg.AssetCheckEvaluation]:
+    return {
+        e.asset_key.to_user_string(): e
+        for e in result.get_asset_check_evaluations()
+        if e.check_name == name
+    }
+
+
+def test_a_file_missing_a_required_column_stops_the_day_and_nothing_is_published(data_dir):
+    generate(data_dir, load_settings().reference_dir, households=120, days=2, seed=3)
+    run_days(DAYS[:1])
+    before = published_tables(data_dir)
+    folder = data_dir / "inbox" / DAYS[1].isoformat() / "rural"
+    folder.mkdir(parents=True, exist_ok=True)
+    header = [h for h in HEADERS["rural_subsidies"] if h != "证件号码"]
+    (folder / "补助补报.csv").write_text(",".join(header) + "\n" + ",".join(header) + "\n")
+
+    stopped = _run(DAYS[1])
+
+    assert not stopped.success
+    refused = _checks(stopped, FILES_CHECK)
+    assert not refused["staging/rural_subsidies"].passed
+    assert refused["staging/hrss_employment"].passed  # another department is not to blame
+    assert "UNKNOWN_HEADER" in refused["staging/rural_subsidies"].metadata["files"].value
+    materialized = {
+        e.asset_key.to_user_string() for e in stopped.get_asset_materialization_events()
+    }
+    assert "staging/rural_subsidies" in materialized and "mart/households" not in materialized
+    assert published_tables(data_dir) == before
+
+    (folder / "补助补报.csv").unlink()  # taken out of the inbox: the day goes through
+    assert _run(DAYS[1]).success
+    assert published_tables(data_dir) != before
+
+
+def test_quarantined_rows_warn_with_counts_and_masked_ids_and_the_day_goes_on(data_dir):
+    generate(data_dir, load_settings().reference_dir, households=120, days=1, seed=3)
+    result = _run(DAYS[0])
+    assert result.success
+    warned = _checks(result, QUARANTINE_CHECK)["staging/hrss_employment"]
+    assert not warned.passed and warned.severity == dg.AssetCheckSeverity.WARN
+    metadata = {k: v.value for k, v in warned.metadata.items()}
+    # the generator's strangers: one placeholder ID, one row with a field too many
+    assert (metadata["reason ID_MISSING"], metadata["reason FIELD_COUNT"]) == (1, 1)
+    samples = metadata["samples"]
+    assert "FIELD_COUNT" in samples and "******" in samples
+    assert not re.search(r"\d{17}[\dX]", samples)  # no whole ID number anywhere
+    assert _checks(result, QUARANTINE_CHECK)["staging/rural_intents"].passed
+
+
+def test_an_id_is_masked_to_its_county_and_sequence():
+    assert mask_id("41122420090301021X") == "411224********021X"
+    assert mask_id(" 4112242009 0301021X ") == "411224********021X"
+    assert mask_id("不详") == "**"
