@@ -7,6 +7,7 @@ rolling `mart` back.
 import dagster as dg
 
 from assets.keys import PUBLISHED_KEYS, RECONCILE_KEYS
+from checks.expectations import EXPECTATIONS_CHECK, expectation_results, suites
 from pipelines.partitions import daily_partitions
 from pipelines.publish import latest_day, publish
 from pipelines.resources import WAREHOUSE_POOL, YuluWarehouse
@@ -37,6 +38,15 @@ DESCRIPTIONS = {
         )
         for key in PUBLISHED_KEYS
     ],
+    check_specs=[
+        dg.AssetCheckSpec(
+            EXPECTATIONS_CHECK,
+            asset=dg.AssetKey(suite.table.split(".")),
+            description="Great Expectations: keys unique and present, households found, codes "
+            "within their sets; the Data Docs are under $YULU_DATA_DIR/docs/.",
+        )
+        for suite in suites()
+    ],
     partitions_def=daily_partitions,
     pool=WAREHOUSE_POOL,
     can_subset=False,
@@ -56,3 +66,4 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: YuluWareho
                 "path": dg.MetadataValue.path(str(settings.published_db)),
             },
         )
+    yield from expectation_results(settings.published_db, settings.docs_dir)

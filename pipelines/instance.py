@@ -14,7 +14,8 @@ def prepare_dagster_home(settings: Settings) -> Path:
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     os.environ["DAGSTER_HOME"] = str(home)
-    source = REPO_ROOT / "dagster.yaml"
+    # YULU_DAGSTER_CONFIG picks another instance file, dagster.postgres.yaml for a shared one
+    source = REPO_ROOT / (os.environ.get("YULU_DAGSTER_CONFIG") or "dagster.yaml")
     target = home / "dagster.yaml"
     if not target.exists() or target.read_bytes() != source.read_bytes():
         shutil.copyfile(source, target)

@@ -34,6 +34,11 @@ class Settings:
         return self.warehouse_dir / "yulu.duckdb"
 
     @property
+    def docs_dir(self) -> Path:
+        """The Great Expectations Data Docs of the latest publish."""
+        return self.data_dir / "docs"
+
+    @property
     def dagster_home(self) -> Path:
         return Path(os.environ.get("DAGSTER_HOME") or self.data_dir / "dagster")
 

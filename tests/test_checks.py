@@ -4,13 +4,17 @@ published; rows quarantined warn, with counts and masked samples, and let the da
 from __future__ import annotations
 
 import re
+import shutil
 
 import dagster as dg
+import duckdb
 from builders import HEADERS
-from conftest import day_range, published_tables, run_days
+from conftest import day_range, published, published_tables, run_days
 
+from checks.expectations import EXPECTATIONS_CHECK, expectation_results
 from checks.files import FILES_CHECK, QUARANTINE_CHECK, mask_id
 from pipelines.definitions import DAILY_JOB, defs
+from pipelines.publish import MART_TABLES
 from pipelines.sample.generate import DEFAULT_START, generate
 from pipelines.settings import load_settings
 
@@ -79,3 +83,38 @@ def test_an_id_is_masked_to_its_county_and_sequence():
     assert mask_id("41122420090301021X") == "411224********021X"
     assert mask_id(" 4112242009 0301021X ") == "411224********021X"
     assert mask_id("不详") == "**"
+
+
+def test_expectations_hold_on_a_published_day_and_their_docs_name_nobody(data_dir):
+    generate(data_dir, load_settings().reference_dir, households=120, days=1, seed=3)
+    result = _run(DAYS[0])
+    found = _checks(result, EXPECTATIONS_CHECK)
+    assert set(found) == {f"mart/{t}" for t in MART_TABLES}
+    assert all(e.passed for e in found.values()), {k: e.metadata for k, e in found.items()}
+    pages = [p for p in (data_dir / "docs").rglob("*.html")]
+    assert (data_dir / "docs" / "index.html") in pages and len(pages) > len(MART_TABLES)
+    with published(data_dir) as con:
+        ids = {i for (i,) in con.execute("select id_number from mart.persons").fetchall() if i}
+    text = "".join(p.read_text(encoding="utf-8") for p in pages)
+    assert ids and not any(i in text for i in ids)
+
+
+def test_a_household_published_twice_fails_its_expectation_without_showing_it(data_dir, tmp_path):
+    generate(data_dir, load_settings().reference_dir, households=120, days=1, seed=3)
+    run_days(DAYS[:1])
+    broken = tmp_path / "broken.duckdb"
+    shutil.copyfile(data_dir / "warehouse" / "yulu.duckdb", broken)
+    with duckdb.connect(str(broken)) as con:
+        con.execute("insert into mart.households select * from mart.households limit 1")
+        [(twice,)] = con.execute("select household_id from mart.households limit 1").fetchall()
+    results = {
+        r.asset_key.to_user_string(): r for r in expectation_results(broken, tmp_path / "docs")
+    }
+    households = results["mart/households"]
+    assert not households.passed and results["mart/persons"].passed
+    failed = households.metadata["failed"].value
+    assert failed == "expect_column_values_to_be_unique household_id"
+    shown = str(households.metadata) + "".join(
+        p.read_text(encoding="utf-8") for p in (tmp_path / "docs").rglob("*.html")
+    )
+    assert twice not in shown

@@ -13,10 +13,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 from conftest import day_range, published_tables, run_days
+from postgres import postgres_server
 
 from pipelines.sample.generate import DEFAULT_START, generate
 from pipelines.settings import REPO_ROOT, load_settings
@@ -69,7 +71,15 @@ def _wait_until_up(port: int, process: subprocess.Popen, seconds: float = 120) -
 
 
 @pytest.mark.slow
-def test_backfill_from_the_ui_matches_a_day_by_day_run(data_dir, tmp_path, monkeypatch):
+@pytest.mark.parametrize("config", ["dagster.yaml", "dagster.postgres.yaml"])
+def test_backfill_from_the_ui_matches_a_day_by_day_run(data_dir, tmp_path, config):
+    """With the embedded instance (SQLite) and the shared one (a real PostgreSQL server)."""
+    with ExitStack() as stack:
+        database = stack.enter_context(postgres_server()) if "postgres" in config else {}
+        _backfill_and_compare(data_dir, tmp_path, config, database)
+
+
+def _backfill_and_compare(data_dir: Path, tmp_path: Path, config: str, database: dict) -> None:
     settings = load_settings()
     generate(settings.data_dir, settings.reference_dir, households=300, days=DAYS, seed=11)
     days = [d.isoformat() for d in day_range(DEFAULT_START, DAYS)]
@@ -78,9 +88,9 @@ def test_backfill_from_the_ui_matches_a_day_by_day_run(data_dir, tmp_path, monke
     shutil.copytree(data_dir / "inbox", ui_data / "inbox")
     home = tmp_path / "ui-dagster-home"
     home.mkdir()
-    shutil.copyfile(REPO_ROOT / "dagster.yaml", home / "dagster.yaml")
+    shutil.copyfile(REPO_ROOT / config, home / "dagster.yaml")
     port = _free_port()
-    env = {**os.environ, "YULU_DATA_DIR": str(ui_data), "DAGSTER_HOME": str(home)}
+    env = {**os.environ, **database, "YULU_DATA_DIR": str(ui_data), "DAGSTER_HOME": str(home)}
     # The servers' output goes to a file: an unread pipe fills up and blocks the run worker.
     log_path = tmp_path / "dagster-dev.log"
     log = log_path.open("wb")
@@ -126,6 +136,21 @@ def test_backfill_from_the_ui_matches_a_day_by_day_run(data_dir, tmp_path, monke
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         log.close()
+    if database:  # the runs are recorded in PostgreSQL, not in a SQLite file beside it
+        import psycopg2
+
+        with (
+            psycopg2.connect(
+                host=database["YULU_PG_HOST"],
+                port=database["YULU_PG_PORT"],
+                user=database["YULU_PG_USER"],
+                dbname=database["YULU_PG_DB"],
+            ) as pg,
+            pg.cursor() as cursor,
+        ):
+            cursor.execute("select count(*) from runs where status = 'SUCCESS'")
+            assert cursor.fetchone()[0] >= len(days)
+        assert not list(home.rglob("*.db")), "SQLite storage beside PostgreSQL"
     output = log_path.read_text(errors="replace")
     assert "Could not set lock" not in output and "IO Error" not in output
 
