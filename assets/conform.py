@@ -4,7 +4,8 @@ the person and household masters (DESIGN §4 step 4)."""
 import dagster as dg
 
 from assets.keys import CONFORM_KEYS, STAGING_KEYS
-from checks.ledger import ledger_check_results
+from checks.files import FILES_CHECK, file_check_results
+from checks.ledger import LEDGER_CHECK, ledger_check_results
 from pipelines.conform.run import conform_day
 from pipelines.ingest.stage import catch_up
 from pipelines.partitions import daily_partitions, partition_day
@@ -46,15 +47,19 @@ def conform(context: dg.AssetExecutionContext, warehouse: YuluWarehouse):
         # Earlier deliveries never staged (days run out of order) are staged first, so the
         # state of day D does not depend on which days happened to run before.
         caught_up = catch_up(con, settings.inbox_dir, day)
-        # They are held to the same ledger as the deliveries their own partitions ingest.
-        unbalanced = [
-            f"{department} {delivery} ({result.metadata['files'].value})"
+        # They are held to the same blocking checks as the deliveries their own partitions
+        # ingest: a ledger that balances, and no file refused.
+        failed = [
+            f"{result.check_name}: {department} {delivery} ({result.metadata['files'].value})"
             for delivery, department in caught_up
-            for result in ledger_check_results(con, department, delivery)
-            if not result.passed
+            for result in (
+                *ledger_check_results(con, department, delivery),
+                *file_check_results(con, department, delivery),
+            )
+            if not result.passed and result.check_name in (LEDGER_CHECK, FILES_CHECK)
         ]
-        if unbalanced:
-            raise dg.Failure("ledger out of balance in: " + "; ".join(unbalanced))
+        if failed:
+            raise dg.Failure("earlier deliveries failed their checks: " + "; ".join(failed))
         load_reference(con, settings.reference_dir)
         counts = conform_day(con, day)
     if caught_up:

@@ -118,3 +118,17 @@ def test_a_household_published_twice_fails_its_expectation_without_showing_it(da
         p.read_text(encoding="utf-8") for p in (tmp_path / "docs").rglob("*.html")
     )
     assert twice not in shown
+
+
+def test_a_refused_file_in_an_earlier_delivery_staged_to_catch_up_stops_the_day_too(data_dir):
+    generate(data_dir, load_settings().reference_dir, households=120, days=2, seed=3)
+    header = [h for h in HEADERS["rural_subsidies"] if h != "证件号码"]
+    bad = data_dir / "inbox" / DAYS[0].isoformat() / "rural" / "补助补报.csv"
+    bad.write_text(",".join(header) + "\n" + ",".join(header) + "\n")
+
+    later_first = _run(DAYS[1])  # day 2 before day 1: conform stages day 1 to catch up
+
+    assert not later_first.success
+    failure = next(e for e in later_first.all_events if e.event_type_value == "STEP_FAILURE")
+    assert "files_readable: rural 2026-11-30" in str(failure.event_specific_data.error)
+    assert not (data_dir / "warehouse" / "yulu.duckdb").exists()
