@@ -91,8 +91,16 @@ def read_workbook(data: bytes, file_format: str) -> Workbook:
         return result
     except Exception as exc:  # calamine raises several types for damaged workbooks
         # The type only: a parser's message may quote cell contents.
-        message = f"文件已损坏或不是有效的 Excel 工作簿（{type(exc).__name__}）"
-        raise FileRejected("UNREADABLE", message) from exc
+        raise FileRejected("UNREADABLE", _damaged(exc)) from exc
+
+
+def _damaged(exc: Exception) -> str:
+    """What a clerk is told of a workbook that cannot be opened: what to do, and the parser's
+    error type for whoever looks further (its message may quote cells: never shown)."""
+    return (
+        "文件已损坏或不是有效的 Excel 工作簿，可能在传输中被截断或改动；请在 Excel 或 WPS 中"
+        f"打开确认无误后另存为 .xlsx，重新报送（{type(exc).__name__}）"
+    )
 
 
 def _left_out_because(name: str, visible: SheetVisibleEnum) -> str | None:
@@ -160,7 +168,7 @@ def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
                 found[names[part]] = _errors_in(xml)
         return found
     except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, OSError) as exc:
-        raise FileRejected("UNREADABLE", "文件已损坏或不是有效的 Excel 工作簿") from exc
+        raise FileRejected("UNREADABLE", _damaged(exc)) from exc
 
 
 def _refuse_sprawling(xml: bytes) -> None:
@@ -205,8 +213,7 @@ def _xls_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     except Exception as exc:  # xlrd raises several types for damaged workbooks
         if "encrypted" in str(exc):
             raise FileRejected("PASSWORD", PASSWORD_MESSAGE) from exc
-        message = f"文件已损坏或不是有效的 Excel 工作簿（{type(exc).__name__}）"
-        raise FileRejected("UNREADABLE", message) from exc
+        raise FileRejected("UNREADABLE", _damaged(exc)) from exc
     found = {}
     for sheet in book.sheets():
         errors = {}
