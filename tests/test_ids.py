@@ -39,6 +39,10 @@ VALID = "11010519491231002X"  # the standard's own example
         ("不详", ids.MISSING, None),
         ("", ids.MISSING, None),
         (None, ids.MISSING, None),
+        (f'="{VALID}"', ids.VALID, VALID),  # Excel's formula that keeps the digits as text
+        (f"'{VALID}", ids.VALID, VALID),  # and its leading apostrophe
+        ("110105❶9491231002X", ids.INVALID, None),  # a digit NFKC keeps: no crash, no key
+        ("41122420090301021X"[:15], ids.TRUNCATED, None),  # born 2009, cut: not born 1920
     ],
 )
 def test_classify_id(raw, status, key):

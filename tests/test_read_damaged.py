@@ -118,10 +118,18 @@ def test_rows_with_fields_missing_are_quarantined_not_shifted(data_dir):
 
 
 def test_cells_past_the_header_are_kept_in_the_raw_text_of_a_quarantined_row(data_dir):
-    text = csv_text("rural_subsidies", [])
+    text = csv_text("rural_subsidies", [_pay()])
     text += f"2026秋,{HH},张小明,{STUDENT},学校,中职,2025级,1500,2026-10-01,已发放,多余\r\n"
     _, rejected = ingest_files(data_dir, {"p.csv": text.encode()})
     assert json.loads(rejected[0][3])["第11列"] == "多余"
+
+
+def test_a_file_whose_every_row_is_quarantined_is_refused_not_taken_as_empty(data_dir):
+    """暂无数据 under the header would otherwise be the day's whole snapshot: no students."""
+    text = csv_text("rural_subsidies", []) + "暂无数据,,,,,,,,,\r\n"
+    files, rejected = ingest_files(data_dir, {"p.csv": text.encode()})
+    assert files[0][1:5] == ("rejected", 0, 0, 0) and files[0][7] == "NO_VALID_ROWS"
+    assert "无一通过校验" in files[0][6] and rejected == []
 
 
 def test_totals_with_a_full_width_space_are_totals(data_dir):

@@ -4,15 +4,17 @@ records: each fixture is built here, and the staged values are checked cell by c
 from __future__ import annotations
 
 import io
+import os
 from datetime import date
 
 import openpyxl
 import pytest
 import xlwt
 from builders import HEADERS, csv_text, payment, person_id
-from conftest import ingest_files
+from conftest import DAY, ingest_files
 from msoffcrypto.format.ooxml import OOXMLFile
 
+from pipelines.ingest.stage import ingest_delivery
 from pipelines.settings import load_settings
 from pipelines.warehouse import working_db
 
@@ -234,3 +236,38 @@ def test_a_file_read_in_chunks_stages_what_it_stages_in_one(data_dir, monkeypatc
         ).fetchone()
     assert found == [(2, "truncated"), (3, "valid"), (4, "valid"), (5, "valid"), (6, "truncated")]
     assert files_staged == (1,)
+
+
+def test_a_file_name_left_in_gbk_bytes_by_an_unzip_is_read_and_named(data_dir):
+    folder = data_dir / "inbox" / DAY.isoformat() / "rural"
+    folder.mkdir(parents=True)
+    name = os.fsdecode("补助名单.csv".encode("gbk"))  # what Linux shows of a Windows zip name
+    (folder / name).write_text(GOOD_CSV, encoding="utf-8")
+    with working_db(load_settings()) as con:
+        [outcome] = ingest_delivery(con, load_settings().inbox_dir, "rural", DAY)
+        ledger = con.execute("select file_name, status from audit.files").fetchall()
+    assert (outcome.status, ledger) == ("staged", [("补助名单.csv", "staged")])
+
+
+def test_blank_looking_rows_and_spans_past_the_last_record_make_no_record(data_dir):
+    """A row of &nbsp; under the table, and a merged cell reaching down into blank rows above a
+    signature: no phantom record, and the second count agrees with the reader."""
+    rows = [payment("2026秋", HH, n, i) for n, i in zip(["张三", "李四"], IDS[:2], strict=True)]
+    body = "".join(
+        "<tr>"
+        + (f'<td rowspan="4">{r["学期"]}</td>' if k == 0 else "")
+        + "".join(f"<td>{r[h]}</td>" for h in PAY[1:])
+        + "</tr>"
+        for k, r in enumerate(rows)
+    )
+    page = (
+        "<html><body><table><tr>"
+        + "".join(f"<th>{h}</th>" for h in PAY)
+        + "</tr>"
+        + body
+        + "<tr><td>&nbsp;</td><td>\u3000</td></tr><tr></tr>"
+        + "<tr><td>制表人：王五</td></tr></table></body></html>"
+    )
+    files, rejected = ingest_files(data_dir, {"名单.xls": page.encode()})
+    assert files[0][1:6] == ("staged", 3, 2, 1, 3)
+    assert [r[:2] for r in rejected] == [(6, "FOOTER_ROW")]

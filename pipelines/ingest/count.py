@@ -53,8 +53,15 @@ def _count_text(path: Path, encoding: str, delimiter: str, header_line: int, wid
         return "skip"
 
     names = [f"c{i}" for i in range(width)]
+    with path.open("rb") as file:  # opened by Python: a name in GBK bytes is no str for Arrow
+        filled = _count_batches(file, encoding, delimiter, header_line, names, on_ragged)
+    return filled + sum(ragged)
+
+
+def _count_batches(file, encoding, delimiter, header_line, names, on_ragged) -> int:
+    """Rows with a non-blank field, as PyArrow parses them; ragged rows go to `on_ragged`."""
     batches = pv.open_csv(
-        path,
+        file,
         read_options=pv.ReadOptions(
             skip_rows=header_line, column_names=names, encoding=encoding, block_size=1 << 24
         ),
@@ -72,7 +79,7 @@ def _count_text(path: Path, encoding: str, delimiter: str, header_line: int, wid
             blank = pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(column)), 0)
             filled = pc.or_(filled, pc.invert(blank))
         filled_rows += pc.sum(filled).as_py() or 0
-    return filled_rows + sum(ragged)
+    return filled_rows
 
 
 def _count_workbook(path: Path, sheet: str | None, header_row: int) -> int:
@@ -133,7 +140,8 @@ class _TableRows(HTMLParser):
             self.depth -= 1
 
     def handle_data(self, data) -> None:
-        if self.row is not None and data.strip(" \t\r\n\f"):
+        # str.strip, as the reader's test of a blank row: it takes &nbsp; and 　 as blank too
+        if self.row is not None and data.strip():
             self.row = True
 
 

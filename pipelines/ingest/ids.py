@@ -27,9 +27,15 @@ _INVISIBLE = re.compile(INVISIBLE + "+")
 _SCIENTIFIC = re.compile(r"^\d(\.\d+)?E\+?\d+$")
 
 
+_EXCEL_TEXT = re.compile(r'^(?:="(.*)"|\'(.*))$')  # ="411…" and '411…: Excel's ways to keep text
+
+
 def clean_id(raw: str | None) -> str:
-    """NFKC (full-width digits), every whitespace class removed, upper-case X."""
-    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw or "")).upper()
+    """NFKC (full-width digits), every whitespace class removed, upper-case X, and the ="…" or
+    leading ' that keeps Excel from turning the digits into a number taken off."""
+    cleaned = _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw or "")).upper()
+    wrapped = _EXCEL_TEXT.match(cleaned)
+    return next(g for g in wrapped.groups() if g is not None) if wrapped else cleaned
 
 
 def _birth_date_possible(number: str, latest: date) -> bool:
@@ -43,6 +49,7 @@ def _birth_date_possible(number: str, latest: date) -> bool:
 def _well_formed(number: str) -> bool:
     return (
         len(number) == 18
+        and number[:17].isascii()
         and number[:17].isdigit()
         and number[0] != "0"
         and number[-1] == ric.calc_check_digit(number)
@@ -72,7 +79,11 @@ def classify_id(raw: str | None, latest: date) -> tuple[str, str | None]:
         return MISSING, None
     if _SCIENTIFIC.match(cleaned):
         return TRUNCATED, None
-    if len(cleaned) == 15 and cleaned.isdigit():
+    if len(cleaned) == 15 and cleaned.isascii() and cleaned.isdigit():
+        if cleaned[6:8] == "20":
+            # read as the old form it says born 1920: it is an 18-character ID of someone born
+            # in the 2000s with its last three characters cut off
+            return TRUNCATED, None
         number = upgrade_15(cleaned)
         status = UPGRADED
     else:

@@ -120,14 +120,17 @@ def _show_errors(grid: list[list[str]], errors: dict[tuple[int, int], str]) -> N
 
 def _fill_merged(grid: list[list[str]], ranges) -> None:
     """Gives every cell of a merged range the value of its first cell, as a person reads it:
-    a 户编号 merged down a household's members belongs to each of them."""
+    a 户编号 merged down a household's members belongs to each of them. A row with nothing of
+    its own stays blank: a range merged on past the last record makes no record of it."""
+    blank = {r for r, row in enumerate(grid) if not any(c.strip() for c in row)}
     for (first_row, first_col), (last_row, last_col) in ranges:
         if first_row >= len(grid) or first_col >= len(grid[first_row]):
             continue
         value = grid[first_row][first_col]
-        for row in grid[first_row : last_row + 1]:
+        for r in range(first_row, min(last_row + 1, len(grid))):
+            row = grid[r]
             for col in range(first_col, min(last_col + 1, len(row))):
-                if not row[col]:
+                if not row[col] and r not in blank:
                     row[col] = value
 
 
@@ -254,26 +257,33 @@ def _span(cell, attribute: str) -> int:
 def _html_grid(table) -> list[list[str]]:
     """Rows of cells, a cell spanning rows or columns repeated in each, as merged cells are."""
     carried: dict[int, tuple[int, str]] = {}  # column → (rows still covered, text)
-    return [
-        _html_row(tr, carried) for tr in table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
-    ]
+    grid, cells = [], 0
+    for tr in table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr"):
+        grid.append(_html_row(tr, carried))
+        cells += len(grid[-1])
+        if cells > MAX_SHEET_CELLS:  # spans of thousands of rows and columns, say
+            message = f"网页中的表格展开后超过{MAX_SHEET_CELLS:,}个单元格，请检查合并单元格"
+            raise FileRejected("SHEET_TOO_LARGE", message)
+    return grid
 
 
 def _html_row(tr, carried: dict[int, tuple[int, str]]) -> list[str]:
     """One row's cells; takes the cells that spans from rows above reach into, and leaves in
-    `carried` what this row's spans reach into below."""
+    `carried` what this row's spans reach into below. A row with no text of its own stays
+    blank, as merged cells reaching past the last record make no record."""
     row: list[str] = []
     used, started = [], {}
+    own = [(_html_text(c), _span(c, "colspan"), _span(c, "rowspan")) for c in tr.xpath("./td|./th")]
+    shown = any(text.strip() for text, _, _ in own)
 
     def take_carried(until: int) -> None:
         while len(row) in carried or len(row) < until:
             if len(row) in carried:
                 used.append(len(row))
-            row.append(carried[len(row)][1] if len(row) in carried else "")
+            row.append(carried[len(row)][1] if len(row) in carried and shown else "")
 
-    for cell in tr.xpath("./td | ./th"):
+    for text, across, down in own:
         take_carried(0)
-        text, across, down = _html_text(cell), _span(cell, "colspan"), _span(cell, "rowspan")
         for _ in range(across):
             if down > 1:
                 started[len(row)] = (down - 1, text)

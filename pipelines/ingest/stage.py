@@ -73,6 +73,16 @@ class FileOutcome:
 _SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
 
 
+def _shown_name(path: Path) -> str:
+    """The file's name as text. A zip made on Chinese Windows and unpacked here leaves names in
+    GBK bytes, which Python holds as surrogates that no database takes: they are read as GBK."""
+    try:
+        path.name.encode("utf-8")
+        return path.name
+    except UnicodeEncodeError:
+        return path.name.encode("utf-8", "surrogateescape").decode("gb18030", "replace")
+
+
 def _skip_reason(path: Path) -> str | None:
     if path.name.startswith("~$"):
         return "Excel 锁定文件，已跳过"
@@ -218,7 +228,7 @@ def stage_file(
 ) -> FileOutcome:
     skip = _skip_reason(path)
     if skip:
-        return FileOutcome(path.name, None, None, "skipped", detail=skip)
+        return FileOutcome(_shown_name(path), None, None, "skipped", detail=skip)
     try:
         read: FileRead = read_file(path, department)
     except FileRejected as rejected:
@@ -235,9 +245,11 @@ def stage_file(
         return _rejected(path, "UNREADABLE", reason)
     if read.sha256 in seen:
         detail = "与同日已收文件内容相同，未重复入库"
-        return FileOutcome(path.name, read.sha256, read.kind.name, "duplicate", detail=detail)
+        return FileOutcome(
+            _shown_name(path), read.sha256, read.kind.name, "duplicate", detail=detail
+        )
     outcome = FileOutcome(
-        path.name,
+        _shown_name(path),
         read.sha256,
         read.kind.name,
         "staged",
@@ -257,6 +269,13 @@ def stage_file(
             )
             message = f"只有表头，没有数据行{aside}；该类数据仍以上一次报送为准"
             raise FileRejected("NO_ROWS", message)
+        if outcome.rows_staged == 0:
+            # taken as the day's whole snapshot, it would wipe every record of the kind
+            message = (
+                f"{outcome.records}行数据无一通过校验（如「暂无数据」之类的占位行，或整列格式有误）；"
+                "该类数据仍以上一次报送为准"
+            )
+            raise FileRejected("NO_VALID_ROWS", message)
     except FileRejected as rejected:  # found while taking the rows: take the file back out
         _unstage(con, read, delivery)
         return _rejected(path, rejected.reason_code, str(rejected))
@@ -340,8 +359,8 @@ def _unstage(con, read: FileRead, delivery: date) -> None:
 
 
 def _rejected(path: Path, code: str, reason: str) -> FileOutcome:
-    detail = f"{path.name}：{reason}"
-    return FileOutcome(path.name, _sha_or_none(path), None, "rejected", code, detail=detail)
+    detail = f"{_shown_name(path)}：{reason}"
+    return FileOutcome(_shown_name(path), _sha_or_none(path), None, "rejected", code, detail=detail)
 
 
 def _sha_or_none(path: Path) -> str | None:
