@@ -14,6 +14,7 @@ from builders import HEADERS, csv_text, payment, person_id
 from conftest import DAY, ingest_files
 from msoffcrypto.format.ooxml import OOXMLFile
 
+from pipelines.ingest.read import read_file
 from pipelines.ingest.stage import ingest_delivery
 from pipelines.settings import load_settings
 from pipelines.warehouse import working_db
@@ -271,3 +272,47 @@ def test_blank_looking_rows_and_spans_past_the_last_record_make_no_record(data_d
     files, rejected = ingest_files(data_dir, {"名单.xls": page.encode()})
     assert files[0][1:6] == ("staged", 3, 2, 1, 3)
     assert [r[:2] for r in rejected] == [(6, "FOOTER_ROW")]
+
+
+def test_records_run_on_into_a_sheet_without_header_refuse_the_file(data_dir):
+    book = openpyxl.Workbook()
+    book.active.append(PAY)
+    book.active.append([payment("2026秋", HH, "张三", IDS[0])[h] for h in PAY])
+    more = book.create_sheet("Sheet2")  # the export ran on: 李四 has no header above him
+    more.append([payment("2026秋", HH, "李四", IDS[1])[h] for h in PAY])
+    chart = book.create_sheet("图表")  # a sheet of a few words is no record
+    chart.append(["补助人数", 2])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    files, _ = ingest_files(data_dir, {"p.xlsx": buffer.getvalue()})
+    assert files[0][1] == "rejected" and files[0][7] == "NO_HEADER"
+    assert "工作表「Sheet2」" in files[0][6]
+    del book["Sheet2"]
+    book.save(data_dir / "without.xlsx")
+    read = read_file(data_dir / "without.xlsx", "rural")  # the few words alone are no records
+    assert [e.sheet for e in read.extracts] == ["Sheet"]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        lambda table: ("<html><body>" + table + "</body></html>").encode("utf-16"),
+        lambda table: ("<head><style>" + "td{}" * 5000 + "</style></head><body>" + table).encode(),
+        lambda table: ("导出自某系统\n<html><body>" + table).encode("gbk"),
+        lambda table: ('<?xml version="1.0" encoding="utf-8"?><html><body>' + table).encode(),
+        lambda table: ("<html><body><table><tr><td>" + table + "</td></tr></table>").encode(),
+    ],
+    ids=["utf-16", "long-head", "text-first", "xhtml", "layout-table"],
+)
+def test_web_pages_however_they_open_are_read_as_tables(data_dir, page):
+    rows = [payment("2026秋", HH, n, i) for n, i in zip(["张三", "李四"], IDS[:2], strict=True)]
+    table = (
+        "<table><tr>"
+        + "".join(f"<th>{h}</th>" for h in PAY)
+        + "</tr>"
+        + "".join("<tr>" + "".join(f"<td>{r[h]}</td>" for h in PAY) + "</tr>" for r in rows)
+        + "</table>"
+    )
+    files, rejected = ingest_files(data_dir, {"名单.xls": page(table)})
+    assert files[0][1:6] == ("staged", 2, 2, 0, 2) and rejected == []
+    assert [r[2] for r in _staged()] == ["张三", "李四"]

@@ -109,40 +109,45 @@ def _count_xls(path: Path, sheet: str | None, header_row: int) -> int:
 
 
 class _TableRows(HTMLParser):
-    """Per top-level table, whether each of its rows holds any text."""
+    """Per table holding no other table (the reader's tables, in the same order), whether each
+    of its rows holds any text."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.tables: list[list[bool]] = []
-        self.depth = 0
-        self.row: bool | None = None  # the open row of a top-level table: any text yet?
+        self.tables: list[dict] = []  # in the order they open: rows, and whether one is inside
+        self.open: list[dict] = []
+        self.row: bool | None = None  # the open row of the innermost table: any text yet?
 
     def _close_row(self) -> None:
-        if self.row is not None:
-            self.tables[-1].append(self.row)
-            self.row = None
+        if self.row is not None and self.open:
+            self.open[-1]["rows"].append(self.row)
+        self.row = None
 
     def handle_starttag(self, tag, attrs) -> None:
         if tag == "table":
-            self.depth += 1
-            if self.depth == 1:
-                self.tables.append([])
-        elif tag == "tr" and self.depth == 1:
+            if self.open:
+                self.open[-1]["inner"] = True
+            self._close_row()
+            self.open.append({"rows": [], "inner": False})
+            self.tables.append(self.open[-1])
+        elif tag == "tr" and self.open:
             self._close_row()
             self.row = False
 
     def handle_endtag(self, tag) -> None:
-        if tag == "tr" and self.depth == 1:
+        if tag == "tr":
             self._close_row()
-        elif tag == "table" and self.depth:
-            if self.depth == 1:
-                self._close_row()
-            self.depth -= 1
+        elif tag == "table" and self.open:
+            self._close_row()
+            self.open.pop()
 
     def handle_data(self, data) -> None:
         # str.strip, as the reader's test of a blank row: it takes &nbsp; and 　 as blank too
         if self.row is not None and data.strip():
             self.row = True
+
+    def leaves(self) -> list[list[bool]]:
+        return [t["rows"] for t in self.tables if not t["inner"]]
 
 
 def _count_html(text: str, sheet: str | None, header_row: int) -> int:
@@ -150,4 +155,4 @@ def _count_html(text: str, sheet: str | None, header_row: int) -> int:
     parser.feed(text)
     parser.close()
     index = int(sheet.removeprefix("表格")) - 1 if sheet else 0
-    return sum(parser.tables[index][header_row:])
+    return sum(parser.leaves()[index][header_row:])

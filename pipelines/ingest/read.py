@@ -34,6 +34,9 @@ _FOOTER = re.compile(
     r"(?:人|日期|时间|单位|电话|\(盖章\))*|注|备注|说明)\d*:"
 )
 _NON_ASCII = re.compile(rb"[\x80-\xff]+")
+# a web page: it opens with a tag (after blanks and maybe a line of text), and has a page or a
+# table in its first 64 KB; a delimited extract never does
+_HTML = re.compile(rb"\A[^,\t;|\n]*\n?\s*(?=<[!?a-z]).*?<(?:html|table|body|head)\b", re.S)
 _SHOWN = re.compile(rb"[^\s\x00]")  # a byte that is not blank (UTF-16 pads ASCII with NUL)
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
@@ -134,8 +137,10 @@ def sniff_format(data: bytes) -> str:
         return "xlsx"
     if data.startswith(OLE_MAGIC):
         return "xls"
-    head = _without_bom(data[:4100])[:4096].lstrip().lower()
-    if head.startswith(b"<") and any(tag in head for tag in (b"<html", b"<table", b"<!doctype")):
+    head = data[:65_536]
+    if head.startswith(BOMS[1:]):  # UTF-16: look at it as text
+        head = head.decode("utf-16", errors="replace").encode("utf-8")
+    if _HTML.search(_without_bom(head).lower()):
         return "html"
     return "text"
 
@@ -382,12 +387,15 @@ def read_file(path: Path, department: str) -> FileRead:
         result.left_out = book.left_out
         sheets = [(s.name, [(i + 1, row) for i, row in enumerate(s.grid)]) for s in book.sheets]
     from_excel = result.file_format != "text"
-    heads = []
+    heads, headless = [], []
     for name, grid in sheets:
         extract, head = find_extract(department, name, grid, from_excel, result.delimiter)
         heads.append((name, head))
         if extract is not None:
             result.extracts.append(extract)
+        elif from_excel:
+            headless.append((name, grid))
+    _refuse_records_without_header(result, headless)
     if not result.extracts:
         message = _unknown_header_message(department, heads)
         if result.left_out:
@@ -400,6 +408,22 @@ def read_file(path: Path, department: str) -> FileRead:
         found = "；".join(f"工作表「{e.sheet}」为「{e.kind.title}」" for e in result.extracts)
         raise FileRejected("MIXED_KINDS", f"一个文件中有多种报表（{found}），请分开报送")
     return result
+
+
+def _refuse_records_without_header(result: FileRead, headless) -> None:
+    """A sheet (or web-page table) beside the data that holds rows as wide as records but no
+    header, such as an export that ran on into a second sheet: its rows cannot be read by header,
+    and leaving them out without a word would lose them."""
+    if not result.extracts:
+        return
+    wide = max(3, min(len(e.headers) for e in result.extracts) // 2)
+    for name, grid in headless:
+        if any(sum(bool(c.strip()) for c in cells) >= wide for _, cells in grid):
+            where = f"工作表「{name}」" if name else "网页中的一个表格"
+            message = (
+                f"{where}有数据行但没有可识别的表头，无法按列读取；请补上表头，或并入有表头的工作表"
+            )
+            raise FileRejected("NO_HEADER", message)
 
 
 def _without_bom(data: bytes) -> bytes:

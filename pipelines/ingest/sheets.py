@@ -232,11 +232,15 @@ def _xls_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
 def read_html(text: str) -> Workbook:
     """The tables of an HTML page that a system saved as .xls, one sheet per table (Excel shows
     them one under another; rows are numbered within each table)."""
+    # lxml refuses text that declares its own encoding (XHTML's <?xml ... encoding="utf-8"?>):
+    # the text is decoded already
+    text = re.sub(r"\A\s*<\?xml[^>]*\?>", "", text)
     try:
         document = lxml.html.document_fromstring(text)
     except (lxml.etree.ParserError, ValueError) as exc:
         raise FileRejected("UNREADABLE", "文件是网页格式，但无法解析其中的表格") from exc
-    tables = document.xpath("//table[not(ancestor::table)]")
+    # tables that hold no other table: a page laid out in an outer table has the data inside
+    tables = document.xpath("//table[not(.//table)]")
     named = len(tables) > 1
     return Workbook(
         [Sheet(f"表格{n}" if named else None, _html_grid(t)) for n, t in enumerate(tables, 1)]
