@@ -64,6 +64,7 @@ def test_a_sheet_with_a_value_far_from_the_data_is_refused_before_it_is_loaded(t
     with pytest.raises(FileRejected, match="数据区域过大") as rejected:
         read_file(path, "rural")
     assert rejected.value.reason_code == "SHEET_TOO_LARGE"
+    assert "工作表「Sheet1」" in str(rejected.value) and "第1000001行" in str(rejected.value)
 
 
 def test_data_on_two_sheets_is_all_read(data_dir):

@@ -316,3 +316,17 @@ def test_web_pages_however_they_open_are_read_as_tables(data_dir, page):
     files, rejected = ingest_files(data_dir, {"名单.xls": page(table)})
     assert files[0][1:6] == ("staged", 2, 2, 0, 2) and rejected == []
     assert [r[2] for r in _staged()] == ["张三", "李四"]
+
+
+def test_a_stray_value_far_away_in_an_xls_refuses_it_before_it_is_loaded(data_dir):
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("名单")
+    for c, h in enumerate(PAY):
+        sheet.write(0, c, h)
+        sheet.write(1, c, payment("2026秋", HH, "张三", IDS[0])[h])
+    sheet.write(65535, 255, "x")  # IV65536, the last cell an .xls has
+    path = data_dir / "p.xls"
+    book.save(str(path))
+    files, _ = ingest_files(data_dir, {"p.xls": path.read_bytes()})
+    assert files[0][1] == "rejected" and files[0][7] == "SHEET_TOO_LARGE"
+    assert "工作表「名单」" in files[0][6] and "第65536行、第IV列" in files[0][6]

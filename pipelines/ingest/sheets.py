@@ -25,7 +25,7 @@ from pipelines.ingest.kinds import header_key
 
 # The Excel reader holds a sheet as a dense grid from A1 to its last filled cell; a stray value
 # far from the data would need more memory than the machine has, so such a sheet is refused.
-MAX_SHEET_CELLS = 20_000_000
+MAX_SHEET_CELLS = 10_000_000  # 380,000 rows of 26 columns: more than a county sends
 # Sheets that explain the form rather than hold records; they often repeat the column names.
 NOTES_SHEETS = ("说明", "填表说明", "填报说明", "指标说明", "指标解释", "备注", "注释")
 PASSWORD_MESSAGE = "工作簿设有打开密码，无法读取；请去除密码后重新导出"
@@ -77,21 +77,43 @@ def read_workbook(data: bytes, file_format: str) -> Workbook:
     errors = _xlsx_error_cells(data) if file_format == "xlsx" else _xls_error_cells(data)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        result = Workbook([])
+        result, cells = Workbook([]), 0
         for meta in book.sheets_metadata:
             reason = _left_out_because(meta.name, meta.visible)
             if reason:
                 result.left_out.append(f"{reason}「{meta.name}」")
                 continue
             sheet = book.get_sheet_by_name(meta.name)
+            cells += sheet.height * sheet.width  # all sheets are held at once: counted together
+            if cells > MAX_SHEET_CELLS:
+                raise _too_large(meta.name, sheet.height, _letters(sheet.width))
             grid = [[cell_text(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
             _show_errors(grid, errors.get(meta.name, {}))
             _fill_merged(grid, sheet.merged_cell_ranges or [])
             result.sheets.append(Sheet(meta.name, grid))
         return result
+    except FileRejected:
+        raise
     except Exception as exc:  # calamine raises several types for damaged workbooks
         # The type only: a parser's message may quote cell contents.
         raise FileRejected("UNREADABLE", _damaged(exc)) from exc
+
+
+def _too_large(sheet: str, rows: int, column: str) -> FileRejected:
+    message = (
+        f"工作表「{sheet}」的数据区域过大（到第{rows}行、第{column}列，远超实际数据），可能有远处的"
+        "单元格误填了内容；请清除后重新导出"
+    )
+    return FileRejected("SHEET_TOO_LARGE", message)
+
+
+def _letters(column: int) -> str:
+    """Excel's letters of a column number (1 = A, 27 = AA)."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def _damaged(exc: Exception) -> str:
@@ -141,8 +163,8 @@ def _column_number(letters: bytes) -> int:
     return number
 
 
-def _xlsx_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name → the archive member holding its cells."""
+def _xlsx_parts(archive: zipfile.ZipFile) -> dict[str, tuple[str, bool]]:
+    """Sheet name → (the archive member holding its cells, whether the sheet is hidden)."""
     rels = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
     targets = {r.get("Id"): r.get("Target", "") for r in rels.findall("{*}Relationship")}
     book = ElementTree.fromstring(archive.read("xl/workbook.xml"))
@@ -150,7 +172,8 @@ def _xlsx_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     for sheet in book.findall(".//{*}sheet"):
         rid = next((v for k, v in sheet.attrib.items() if k.endswith("}id")), None)
         target = targets.get(rid, "")
-        parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        part = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+        parts[sheet.get("name")] = (part, sheet.get("state", "visible") != "visible")
     return parts
 
 
@@ -160,31 +183,27 @@ def _xlsx_error_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         if archive.testzip() is not None:  # a part whose checksum fails: changed bytes
             raise zipfile.BadZipFile("checksum")
-        names = {part: name for name, part in _xlsx_parts(archive).items()}
         found = {}
-        for part in archive.namelist():
-            if not part.startswith("xl/worksheets/"):
-                continue
+        for name, (part, hidden) in _xlsx_parts(archive).items():
+            if hidden:
+                continue  # not read, so never too large
             xml = archive.read(part)
-            _refuse_sprawling(xml)
-            if b't="e"' in xml and part in names:
-                found[names[part]] = _errors_in(xml)
+            _refuse_sprawling(xml, name)
+            if b't="e"' in xml:
+                found[name] = _errors_in(xml)
         return found
     except (zipfile.BadZipFile, zlib.error, KeyError, ElementTree.ParseError, OSError) as exc:
         raise FileRejected("UNREADABLE", _damaged(exc)) from exc
 
 
-def _refuse_sprawling(xml: bytes) -> None:
+def _refuse_sprawling(xml: bytes, sheet: str) -> None:
+    """Refuses a sheet whose filled cells span more than MAX_SHEET_CELLS, before it is loaded."""
     rows = columns = 0
     for match in _FILLED_CELL.finditer(xml):
         columns = max(columns, _column_number(match.group(1)))
         rows = max(rows, int(match.group(2)))
     if rows * columns > MAX_SHEET_CELLS:
-        message = (
-            f"工作表的数据区域过大（{rows}行×{columns}列，远超实际数据），可能有远处的"
-            "单元格误填了内容；请清除后重新导出"
-        )
-        raise FileRejected("SHEET_TOO_LARGE", message)
+        raise _too_large(sheet, rows, _letters(columns))
 
 
 def _errors_in(xml: bytes) -> dict[tuple[int, int], str]:
