@@ -64,3 +64,22 @@ def test_ids_of_people_born_before_their_county_code_existed_are_valid():
 
 def test_upgrade_15_matches_the_standard():
     assert ids.upgrade_15("110105491231002") == VALID
+
+
+@pytest.mark.parametrize(
+    ("ending_000", "distinct", "rounded"),
+    [
+        (1, 1, False),  # one alone: cannot be told from a real ID
+        (2, 2, True),
+        (2, 20, True),  # a tenth
+        (2, 38, False),  # two real ones among 38 happen once in 1,700 columns
+        (3, 38, True),  # three: once in 150,000
+        (9, 10_000, False),  # what chance gives: 10,000 / 1,100
+        (60, 100_000, False),  # 91 expected
+        (200, 100_000, True),  # far more than chance
+    ],
+)
+def test_a_column_is_rounded_by_excel_when_chance_cannot_explain_its_ids_ending_in_000(
+    ending_000, distinct, rounded
+):
+    assert ids.rounded_by_excel(ending_000, distinct) == rounded

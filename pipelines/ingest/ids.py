@@ -8,6 +8,7 @@ before the county's code 411224 was created in 1986 (IDs carry the code at issue
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from datetime import date
@@ -66,10 +67,23 @@ def rounded_by_excel(ending_000: int, eighteen_digits: int) -> bool:
     """Whether a column of IDs went through Excel as numbers and back to text (the "0" number
     format, then saved as text): Excel keeps 15 significant digits, so each ID comes back with
     its last three digits 000, and about one in eleven of those still passes the check digit.
-    A real ID ends in 000 about once in 1,100 (a 顺序码 ending in 00 and check digit 0), so a
-    column where at least two and at least a tenth of the distinct 18-digit IDs do was
-    rounded. One rounded ID alone in its column cannot be told from a real one."""
-    return ending_000 >= 2 and ending_000 * 10 >= eighteen_digits
+
+    A real ID ends in 000 about once in 1,100 (a 顺序码 ending in 00 and check digit 0). Counting
+    distinct IDs, a column is taken as rounded when at least two end in 000 and either at least
+    a tenth do, or more do than chance would give one column in 10,000 (a part of the column
+    pasted from Excel). One rounded ID alone in its column cannot be told from a real one."""
+    if ending_000 < 2:
+        return False
+    if ending_000 * 10 >= eighteen_digits:
+        return True
+    expected = eighteen_digits / 1100
+    if expected > 30:  # the normal approximation; 4 standard deviations is about 1 in 30,000
+        return ending_000 > expected + 4 * math.sqrt(expected)
+    term, below = math.exp(-expected), 0.0
+    for count in range(ending_000):  # P(fewer than ending_000), Poisson
+        below += term
+        term *= expected / (count + 1)
+    return 1 - below < 1e-4
 
 
 def classify_id(raw: str | None, latest: date) -> tuple[str, str | None]:
