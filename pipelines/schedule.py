@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT
+from pipelines.ingest.stage import delivered_files
 from pipelines.partitions import FIRST_DELIVERY_DAY, TIMEZONE
 from pipelines.settings import load_settings
 
@@ -93,10 +94,7 @@ def arrivals(inbox: Path, cached: dict, now: float) -> tuple[list[dg.RunRequest]
             continue
         folder = inbox / day.isoformat()
         files = sorted(
-            p
-            for department in KINDS_BY_DEPARTMENT
-            for p in (folder / department).glob("*")
-            if p.is_file()
+            p for department in KINDS_BY_DEPARTMENT for p in delivered_files(folder / department)
         )
         if not files or any(now - p.stat().st_mtime < SETTLE_SECONDS for p in files):
             continue

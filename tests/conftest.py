@@ -34,6 +34,7 @@ def ingest_files(data_dir: Path, files: dict[str, bytes], department: str = "rur
     folder = data_dir / "inbox" / DAY.isoformat() / department
     folder.mkdir(parents=True)
     for name, data in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
     settings = load_settings()
     with working_db(settings) as con:

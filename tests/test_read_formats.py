@@ -330,3 +330,14 @@ def test_a_stray_value_far_away_in_an_xls_refuses_it_before_it_is_loaded(data_di
     files, _ = ingest_files(data_dir, {"p.xls": path.read_bytes()})
     assert files[0][1] == "rejected" and files[0][7] == "SHEET_TOO_LARGE"
     assert "工作表「名单」" in files[0][6] and "第65536行、第IV列" in files[0][6]
+
+
+def test_files_in_a_subfolder_are_read_and_named_with_it(data_dir):
+    files, _ = ingest_files(
+        data_dir,
+        {
+            "补助名单/补助.csv": GOOD_CSV.encode(),
+            "__MACOSX/补助名单/._补助.csv": b"\x00\x05\x16\x07",  # a Mac zip's resource fork
+        },
+    )
+    assert [f[:3] for f in files] == [("补助名单/补助.csv", "staged", 2)]

@@ -74,13 +74,17 @@ _SYSTEM_FILES = {"thumbs.db", "desktop.ini", ".ds_store", "ehthumbs.db"}
 
 
 def _shown_name(path: Path) -> str:
-    """The file's name as text. A zip made on Chinese Windows and unpacked here leaves names in
+    return _as_text(path.name)
+
+
+def _as_text(name: str) -> str:
+    """A file's name as text. A zip made on Chinese Windows and unpacked here leaves names in
     GBK bytes, which Python holds as surrogates that no database takes: they are read as GBK."""
     try:
-        path.name.encode("utf-8")
-        return path.name
+        name.encode("utf-8")
+        return name
     except UnicodeEncodeError:
-        return path.name.encode("utf-8", "surrogateescape").decode("gb18030", "replace")
+        return name.encode("utf-8", "surrogateescape").decode("gb18030", "replace")
 
 
 def _skip_reason(path: Path) -> str | None:
@@ -448,6 +452,17 @@ def ingest_delivery(
     return outcomes
 
 
+def delivered_files(folder: Path) -> list[Path]:
+    """Every file of a department's folder, those in subfolders too (an unpacked zip), but not
+    in hidden folders or the __MACOSX folder a Mac's zip carries."""
+    return sorted(
+        path
+        for path in folder.rglob("*")
+        if path.is_file()
+        and not any(p.startswith((".", "__MACOSX")) for p in path.relative_to(folder).parts[:-1])
+    )
+
+
 def _stage_delivery(con, inbox_dir: Path, department: str, delivery: date) -> list[FileOutcome]:
     folder = inbox_dir / delivery.isoformat() / department
     for kind in KINDS_BY_DEPARTMENT[department]:
@@ -460,8 +475,10 @@ def _stage_delivery(con, inbox_dir: Path, department: str, delivery: date) -> li
     outcomes: list[FileOutcome] = []
     if folder.is_dir():
         seen: set[str] = set()
-        for path in sorted(p for p in folder.iterdir() if p.is_file()):
-            outcomes.append(stage_file(con, path, department, delivery, seen))
+        for path in delivered_files(folder):
+            outcome = stage_file(con, path, department, delivery, seen)
+            outcome.file_name = _as_text(str(path.relative_to(folder)))  # with its subfolder
+            outcomes.append(outcome)
     if outcomes:
         columns = ", ".join(name for name, _ in AUDIT_FILES)
         marks = ", ".join("?" for _ in AUDIT_FILES)
