@@ -341,3 +341,21 @@ def test_files_in_a_subfolder_are_read_and_named_with_it(data_dir):
         },
     )
     assert [f[:3] for f in files] == [("补助名单/补助.csv", "staged", 2)]
+
+
+def test_the_same_table_exported_twice_is_staged_once(data_dir):
+    """Another title (the export time) makes other bytes; the records are the same payments."""
+    rows = [payment("2026秋", HH, n, i) for n, i in zip(["张三", "李四"], IDS[:2], strict=True)]
+    first = csv_text("rural_subsidies", rows, title="补助名单（导出时间 09:01）")
+    second = csv_text("rural_subsidies", rows, title="补助名单（导出时间 09:07）")
+    other = csv_text("rural_subsidies", rows[:1])  # one of the two: a file of its own
+    files, _ = ingest_files(
+        data_dir, {"a.csv": first.encode(), "b.csv": second.encode(), "c.csv": other.encode()}
+    )
+    assert [f[:4] for f in files] == [
+        ("a.csv", "staged", 2, 2),
+        ("b.csv", "duplicate", 0, 0),
+        ("c.csv", "staged", 1, 1),
+    ]
+    assert "a.csv" in files[1][6]
+    assert [r[1] for r in _staged()] == [HH] * 3

@@ -260,6 +260,10 @@ def read_html(text: str) -> Workbook:
         raise FileRejected("UNREADABLE", "文件是网页格式，但无法解析其中的表格") from exc
     # tables that hold no other table: a page laid out in an outer table has the data inside
     tables = document.xpath("//table[not(.//table)]")
+    lower = text.lower()
+    if lower.rfind("<table") > lower.rfind("</table>"):  # the last table never closes
+        message = "网页在表格中途结束，可能没有传输完整；请重新导出后报送"
+        raise FileRejected("TRUNCATED", message)
     named = len(tables) > 1
     return Workbook(
         [Sheet(f"表格{n}" if named else None, _html_grid(t)) for n, t in enumerate(tables, 1)]

@@ -16,7 +16,7 @@ import polars as pl
 from checks.schemas import SCHEMAS
 from pipelines.ingest.count import count_data_rows
 from pipelines.ingest.ids import TRUNCATED, rounded_by_excel
-from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT, Field, header_key
+from pipelines.ingest.kinds import KINDS, KINDS_BY_DEPARTMENT, Field, header_key
 from pipelines.ingest.read import (
     NOT_RECORDS,
     Chunk,
@@ -355,10 +355,13 @@ def _mark_rounded_ids(con, read: FileRead, extract: Extract, delivery: date) -> 
 
 def _unstage(con, read: FileRead, delivery: date) -> None:
     """Removes what a file staged before a fault further down it was found."""
-    for table in (f"staging.{read.kind.name}", "audit.rejected_rows"):
+    _unstage_file(con, read.kind.name, read.sha256, delivery)
+
+
+def _unstage_file(con, kind: str, sha256: str, delivery: date) -> None:
+    for table in (f"staging.{kind}", "audit.rejected_rows"):
         con.execute(
-            f"delete from {table} where delivery_date = ? and file_sha256 = ?",
-            [delivery, read.sha256],
+            f"delete from {table} where delivery_date = ? and file_sha256 = ?", [delivery, sha256]
         )
 
 
@@ -452,6 +455,33 @@ def ingest_delivery(
     return outcomes
 
 
+def _set_aside_reexports(con, outcomes: list[FileOutcome], delivery: date) -> None:
+    """A file whose records are exactly those of another file of its kind that day (the same
+    table exported twice: another title, another export time, other bytes) is set aside as a
+    duplicate, as a byte-identical copy is: two copies would be two payments."""
+    by_records: dict[tuple[str, str], FileOutcome] = {}
+    for outcome in (o for o in outcomes if o.status == "staged"):
+        columns = [f.name for f in KINDS[outcome.kind].fields]
+        content = ", ".join(f"coalesce(cast({c} as varchar), '␀')" for c in columns)
+        where = "where delivery_date = ? and file_sha256 = ?"
+        [(records,)] = con.execute(
+            f"select (select string_agg(md5(concat_ws('|', {content})), ',' order by 1) "
+            f"        from staging.{outcome.kind} {where})"
+            f" || ':' || coalesce((select string_agg(md5(reason_code || raw), ',' order by 1)"
+            f"                     from audit.rejected_rows {where}), '')",
+            [delivery, outcome.file_sha256] * 2,
+        ).fetchall()
+        first = by_records.setdefault((outcome.kind, records), outcome)
+        if first is not outcome:
+            _unstage_file(con, outcome.kind, outcome.file_sha256, delivery)
+            outcome.status = "duplicate"
+            outcome.rows_staged = outcome.rows_quarantined = 0
+            outcome.rows_read, outcome.rows_counted = 0, None
+            outcome.detail = (
+                f"与同日文件「{first.file_name}」的记录完全相同（另一次导出），未重复入库"
+            )
+
+
 def delivered_files(folder: Path) -> list[Path]:
     """Every file of a department's folder, those in subfolders too (an unpacked zip), but not
     in hidden folders or the __MACOSX folder a Mac's zip carries."""
@@ -479,6 +509,7 @@ def _stage_delivery(con, inbox_dir: Path, department: str, delivery: date) -> li
             outcome = stage_file(con, path, department, delivery, seen)
             outcome.file_name = _as_text(str(path.relative_to(folder)))  # with its subfolder
             outcomes.append(outcome)
+        _set_aside_reexports(con, outcomes, delivery)
     if outcomes:
         columns = ", ".join(name for name, _ in AUDIT_FILES)
         marks = ", ".join("?" for _ in AUDIT_FILES)
