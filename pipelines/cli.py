@@ -94,16 +94,27 @@ def _run(args) -> int:
     from tqdm import tqdm
 
     from pipelines.definitions import DAILY_JOB, defs
+    from pipelines.partitions import FIRST_DELIVERY_DAY, daily_partitions
     from pipelines.summary import summary_lines
 
     job = defs.resolve_job_def(DAILY_JOB)
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    outside = [d for d in days if d.isoformat() not in set(daily_partitions.get_partition_keys())]
+    if outside:
+        raise SystemExit(
+            f"no such delivery day: {outside[0]}; days run from {FIRST_DELIVERY_DAY} to today "
+            "(Beijing time)"
+        )
     failed = []
     with dg.DagsterInstance.get() as instance:
         # disable=None: a bar on a terminal, nothing when the output goes to a file or pipe
         progress = tqdm(days, desc="yulu run", unit="day", file=sys.stderr, disable=None)
         for day in progress:
             progress.set_postfix_str(day.isoformat())
+            if not (settings.inbox_dir / day.isoformat()).is_dir():
+                progress.write(
+                    f"{day}: nothing delivered that day; earlier snapshots stay in force"
+                )
             result = job.execute_in_process(
                 partition_key=day.isoformat(),
                 instance=instance,
@@ -114,13 +125,33 @@ def _run(args) -> int:
             )
             if not result.success:
                 failed.append(day)
-                progress.write(f"{day}: run {result.run_id} failed; see the Dagster UI")
+                progress.write(f"{day}: run {result.run_id} failed; see the Dagster UI", sys.stderr)
+                for line in refused_files(settings, day):
+                    progress.write(f"  {line}", sys.stderr)
     if settings.published_db.exists():
         print("\n".join(summary_lines(settings.published_db)))
     if failed:
         print(f"failed days: {', '.join(map(str, failed))}", file=sys.stderr)
         return 1
     return 0
+
+
+def refused_files(settings, day: date) -> list[str]:
+    """The files of `day` refused as a whole, for the operator's terminal only (never a log):
+    where they are and why, so that the right one can be sent again or taken out."""
+    import duckdb
+
+    if not settings.working_db.exists():
+        return []
+    with duckdb.connect(str(settings.working_db), read_only=True) as con:
+        rows = con.execute(
+            "select department, file_name, reason_code, detail from audit.files "
+            "where delivery_date = ? and status = 'rejected' order by 1, 2",
+            [day],
+        ).fetchall()
+    return [
+        f"refused: inbox/{day}/{dept}/{name} [{code}] {detail}" for dept, name, code, detail in rows
+    ]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,7 +28,7 @@ def _pay(name: str = "张小明", **changes) -> dict:
     ("data", "words", "code"),
     [
         (b"\xef\xbb\xbf" + "学期,户编号\r\n".encode() + "张".encode("gbk"), "UTF-8", "ENCODING"),
-        (b"\xff\xfe" + "学期".encode("utf-16-le") + b"\x0a", "UTF-16", "ENCODING"),
+        (b"\xff\xfe" + "学期".encode("utf-16-le") + b"\x0a", "中间结束", "TRUNCATED"),
         (b"\xef\xbb\xbf", "文件为空", "EMPTY"),
     ],
     ids=["bom-then-gbk", "utf16-odd-length", "bom-only"],

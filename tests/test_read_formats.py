@@ -185,7 +185,8 @@ GOOD_XLSX = _xlsx([PAY, *([payment("2026秋", HH, "甲", IDS[0])[h] for h in PAY
         ),
         (_xlsx([PAY]), "NO_ROWS", "只有表头"),
         (GOOD_CSV.encode()[: GOOD_CSV.encode().rindex(b",") - 3], "TRUNCATED", "第3行中途结束"),
-        (GOOD_CSV.encode("gbk")[:-5], "ENCODING", "无法识别文件编码"),  # cut inside a character
+        (GOOD_CSV.encode("gbk")[:-5], "TRUNCATED", "一个字的中间结束"),  # cut inside a character
+        (GOOD_CSV.encode()[:-4], "TRUNCATED", "一个字的中间结束"),  # UTF-8: a byte of 放 left
         (GOOD_XLSX[: len(GOOD_XLSX) // 2], "UNREADABLE", "文件已损坏"),
         (GOOD_XLSX[:1000] + b"\x00" * 500 + GOOD_XLSX[1500:], "UNREADABLE", "损坏"),
         (_with_password(GOOD_XLSX), "PASSWORD", "打开密码"),
@@ -196,6 +197,7 @@ GOOD_XLSX = _xlsx([PAY, *([payment("2026秋", HH, "甲", IDS[0])[h] for h in PAY
         "xlsx-header-only",
         "text-cut-mid-line",
         "gbk-cut-mid-character",
+        "utf8-cut-mid-character",
         "xlsx-cut-in-half",
         "zip-zeroed",
         "password",

@@ -167,3 +167,16 @@ def test_yulu_sample_and_run_from_the_command_line(tmp_path):
         [*yulu, "run", "--from", last, "--to", first], env=env, capture_output=True, text=True
     )
     assert bad.returncode != 0 and "D1 <= D2" in bad.stderr
+    outside = subprocess.run(
+        [*yulu, "run", "--date", "2025-12-31"], env=env, capture_output=True, text=True
+    )
+    assert outside.returncode != 0 and "days run from 2026-01-01" in outside.stderr
+
+    # a file refused as a whole: the terminal says which file, and why, for the operator
+    refused = tmp_path / "data" / "inbox" / last / "hrss" / "就业登记补报.csv"
+    refused.write_bytes("姓名,就业状态\n".encode() + "张".encode("gbk"))
+    again = subprocess.run(
+        [*yulu, "run", "--date", last], env=env, cwd=tmp_path, capture_output=True, text=True
+    )
+    assert again.returncode == 1
+    assert f"refused: inbox/{last}/hrss/就业登记补报.csv [ENCODING]" in again.stderr

@@ -160,21 +160,37 @@ def decode(data: bytes) -> tuple[str, str]:
             try:
                 return data.decode(encoding), encoding
             except UnicodeDecodeError as exc:
+                _refuse_cut_character(data, exc, encoding)
                 line = _line_of(data, exc.start)
                 message = f"文件标明为 {label} 编码，但第{line}行附近的字节不是有效的 {label}"
                 raise FileRejected("ENCODING", message) from exc
     try:
         return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as exc:
+        _refuse_cut_character(data, exc, "utf-8")
     for encoding in ("gbk", "gb18030"):
         try:
             text = data.decode(encoding)
-        except UnicodeDecodeError:
+        except UnicodeDecodeError as exc:
+            _refuse_cut_character(data, exc, encoding)
             continue
         _refuse_mixed_utf8(text, encoding)
         return text, encoding
     raise FileRejected("ENCODING", "无法识别文件编码（不是 UTF-8、GBK 或 GB18030）")
+
+
+def _refuse_cut_character(data: bytes, exc: UnicodeDecodeError, encoding: str) -> None:
+    """A file that decodes but for its last character, cut in half, was cut off in transfer:
+    the department is to send it again, not to change its encoding."""
+    if exc.start < len(data) - 4:
+        return
+    try:
+        data[: exc.start].decode(encoding)
+    except UnicodeDecodeError:
+        return
+    line = _line_of(data, exc.start)
+    message = f"文件在第{line}行一个字的中间结束，可能没有传输完整；请重新导出后报送"
+    raise FileRejected("TRUNCATED", message) from exc
 
 
 def _common_hanzi(text: str) -> bool:
