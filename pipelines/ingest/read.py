@@ -182,7 +182,7 @@ def decode(data: bytes) -> tuple[str, str]:
 def _refuse_cut_character(data: bytes, exc: UnicodeDecodeError, encoding: str) -> None:
     """A file that decodes but for its last character, cut in half, was cut off in transfer:
     the department is to send it again, not to change its encoding."""
-    if exc.start < len(data) - 4:
+    if exc.start < len(data) - 4 or exc.end != len(data):  # not a sequence the end cut short
         return
     try:
         data[: exc.start].decode(encoding)
