@@ -4,8 +4,8 @@ the person and household masters (DESIGN §4 step 4)."""
 import dagster as dg
 
 from assets.keys import CONFORM_KEYS, STAGING_KEYS
-from checks.files import FILES_CHECK, file_check_results
-from checks.ledger import LEDGER_CHECK, ledger_check_results
+from checks.files import refused_file_results
+from checks.ledger import ledger_check_results
 from pipelines.conform.run import conform_day
 from pipelines.ingest.stage import catch_up
 from pipelines.partitions import daily_partitions, partition_day
@@ -54,9 +54,9 @@ def conform(context: dg.AssetExecutionContext, warehouse: YuluWarehouse):
             for delivery, department in caught_up
             for result in (
                 *ledger_check_results(con, department, delivery),
-                *file_check_results(con, department, delivery),
+                *refused_file_results(con, department, delivery),
             )
-            if not result.passed and result.check_name in (LEDGER_CHECK, FILES_CHECK)
+            if not result.passed
         ]
         if failed:
             raise dg.Failure("earlier deliveries failed their checks: " + "; ".join(failed))

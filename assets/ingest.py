@@ -9,7 +9,12 @@ whole (`checks/files.py`); rows quarantined warn.
 import dagster as dg
 
 from assets.keys import STAGING_KEYS
-from checks.files import FILES_CHECK, QUARANTINE_CHECK, file_check_results
+from checks.files import (
+    FILES_CHECK,
+    QUARANTINE_CHECK,
+    quarantine_results,
+    refused_file_results,
+)
 from checks.ledger import LEDGER_CHECK, ledger_check_results
 from checks.schemas import column_schema
 from pipelines.ingest.kinds import DEPARTMENT_TITLES, KINDS_BY_DEPARTMENT
@@ -58,7 +63,8 @@ def department_asset(department: str) -> dg.AssetsDefinition:
         with warehouse.connect() as con:
             outcomes = ingest_delivery(con, settings.inbox_dir, department, day)
             checks = list(ledger_check_results(con, department, day))
-            checks += file_check_results(con, department, day)
+            checks += refused_file_results(con, department, day)
+            checks += quarantine_results(con, department, day)
         context.log.info(
             f"{department} {day}: {len(outcomes)} files, "
             f"{sum(o.rows_staged for o in outcomes)} rows staged, "

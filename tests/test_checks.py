@@ -66,6 +66,10 @@ def test_a_file_missing_a_required_column_stops_the_day_and_nothing_is_published
 
 def test_quarantined_rows_warn_with_counts_and_masked_ids_and_the_day_goes_on(data_dir):
     generate(data_dir, load_settings().reference_dir, households=120, days=1, seed=3)
+    hrss = data_dir / "inbox" / DAYS[0].isoformat() / "hrss"
+    shutil.copyfile(
+        hrss / "就业登记.csv", hrss / "就业登记（副本）.csv"
+    )  # a copy: not counted twice
     result = _run(DAYS[0])
     assert result.success
     warned = _checks(result, QUARANTINE_CHECK)["staging/hrss_employment"]

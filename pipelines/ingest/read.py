@@ -391,7 +391,7 @@ def read_file(path: Path, department: str) -> FileRead:
         raise FileRejected("EMPTY", "文件为空")
     if result.file_format == "text":
         result.text, result.encoding = decode(data)
-        del data  # the text is kept (the second count reads it); the bytes are not needed
+        del data  # the rows are parsed from the text chunk by chunk; the bytes are not needed
         result.delimiter = sniff_delimiter(result.text, department)
         sheets = [(None, _csv_rows(result.text, result.delimiter))]
     else:

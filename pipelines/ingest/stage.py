@@ -265,6 +265,8 @@ def stage_file(
     try:
         for extract, counted in zip(read.extracts, counts, strict=True):
             _stage_extract(con, read, extract, counted, department, delivery, outcome)
+        if any(f.kind == "id" for f in read.kind.fields):
+            _mark_rounded_ids(con, read, delivery)
         if outcome.records == 0:
             aside = (
                 f"（表头下只有{outcome.rows_read}行合计、表尾或重复表头）"
@@ -281,7 +283,7 @@ def stage_file(
             )
             raise FileRejected("NO_VALID_ROWS", message)
     except FileRejected as rejected:  # found while taking the rows: take the file back out
-        _unstage(con, read, delivery)
+        _unstage_file(con, read.kind.name, read.sha256, delivery)
         return _rejected(path, rejected.reason_code, str(rejected))
     seen.add(read.sha256)
     notes = []
@@ -309,8 +311,6 @@ def _stage_extract(
     to `outcome`."""
     for chunk in extract.chunks():
         _stage_chunk(con, read, extract, chunk, department, delivery, outcome)
-    if any(f.kind == "id" for f in extract.kind.fields):
-        _mark_rounded_ids(con, read, extract, delivery)
     outcome.rows_counted = None if counted is None else (outcome.rows_counted or 0) + counted
     new = [c for c in extract.unknown_columns if c not in outcome.unknown_columns]
     outcome.unknown_columns = (*outcome.unknown_columns, *new)
@@ -334,11 +334,11 @@ def _stage_chunk(con, read, extract, chunk, department, delivery, outcome) -> No
     outcome.records += len(chunk.rows) + sum(c not in NOT_RECORDS for _, c, _, _ in chunk.set_aside)
 
 
-def _mark_rounded_ids(con, read: FileRead, extract: Extract, delivery: date) -> None:
+def _mark_rounded_ids(con, read: FileRead, delivery: date) -> None:
     """IDs of a column that went through Excel as numbers lost their last three digits: once
     the whole file is staged, it is judged by its distinct IDs (a student paid for two terms
     is one ID), and the ones ending in 000 lose their join key (ID-03)."""
-    table, where = f"staging.{extract.kind.name}", "delivery_date = ? and file_sha256 = ?"
+    table, where = f"staging.{read.kind.name}", "delivery_date = ? and file_sha256 = ?"
     ending_000, eighteen_digits = con.execute(
         f"select count(distinct id_cleaned) filter (regexp_full_match(id_cleaned, '\\d{{15}}000')),"
         f" count(distinct id_cleaned) filter (regexp_full_match(id_cleaned, '\\d{{18}}')) "
@@ -353,12 +353,8 @@ def _mark_rounded_ids(con, read: FileRead, extract: Extract, delivery: date) -> 
         )
 
 
-def _unstage(con, read: FileRead, delivery: date) -> None:
-    """Removes what a file staged before a fault further down it was found."""
-    _unstage_file(con, read.kind.name, read.sha256, delivery)
-
-
 def _unstage_file(con, kind: str, sha256: str, delivery: date) -> None:
+    """Removes what a file staged: a fault found further down it, or a copy of another file."""
     for table in (f"staging.{kind}", "audit.rejected_rows"):
         con.execute(
             f"delete from {table} where delivery_date = ? and file_sha256 = ?", [delivery, sha256]
