@@ -49,7 +49,15 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--to", dest="last", type=_day, metavar="YYYY-MM-DD", help="last day, included"
     )
+    commands.add_parser("rules", help="print the rule catalogue as a Markdown table")
     return parser
+
+
+def _rules(args) -> int:
+    from pipelines.reconcile.rules import rule_table
+
+    print(rule_table())
+    return 0
 
 
 def _sample(args) -> int:
@@ -157,7 +165,7 @@ def refused_files(settings, day: date) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
-    return {"sample": _sample, "run": _run}[args.command](args)
+    return {"sample": _sample, "run": _run, "rules": _rules}[args.command](args)
 
 
 if __name__ == "__main__":

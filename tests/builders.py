@@ -116,6 +116,13 @@ def person_id(birth: str, seq: int, address: str = "411224") -> str:
     return body + "10X98765432"[total % 11]
 
 
+def _sex_of(id_number: str) -> str:
+    """The sex an 18-character ID states (GB 11643: the 17th digit is odd for men); 男 for
+    anything else, which carries no sex to contradict."""
+    digit = id_number.strip()[16:17]
+    return "女" if digit.isdigit() and int(digit) % 2 == 0 else "男"
+
+
 VILLAGE = {
     "county": "卢氏县",
     "township": "城关镇",
@@ -131,13 +138,14 @@ def member(
     id_number: str,
     relation: str = "户主",
     *,
-    sex: str = "男",
+    sex: str | None = None,
     schooling: str = "初中",
     in_school: str = "非在校生",
     household_type: str = "脱贫户",
     category: str = "",
     income: str = "20000",
     status: str = "正常",
+    months_worked: int = 0,
 ) -> dict:
     return {
         "县(市、区、旗)": VILLAGE["county"],
@@ -150,13 +158,13 @@ def member(
         "姓名": name,
         "证件号码": id_number,
         "与户主关系": relation,
-        "性别": sex,
+        "性别": sex or _sex_of(id_number),
         "民族": "汉族",
         "文化程度": schooling,
         "在校生状况": in_school,
         "健康状况": "健康",
         "劳动技能": "普通劳动力",
-        "务工时间（月）": "0",
+        "务工时间（月）": str(months_worked),
         "户类型": household_type,
         "监测对象类别": category,
         "风险类型": "因病" if category else "",

@@ -96,7 +96,7 @@ def test_yl01_enrolled_unpaid_but_pending_and_other_households_are_fine(tmp):
     ordinary_student = person_id("20090401", 41)
     members = base_members() + [
         member(HH2, 1, "李四", OTHER, household_type="一般农户"),
-        member(HH2, 2, "李小红", ordinary_student, "之女", sex="女", household_type="一般农户"),
+        member(HH2, 2, "李小红", ordinary_student, "之女", household_type="一般农户"),
     ]
     assert findings(
         tmp,
@@ -282,10 +282,13 @@ def test_id05_names_differ_across_departments_but_not_by_spacing(tmp):
     assert findings(
         tmp,
         {
-            "rural_members": base_members() + [member(HH, 3, "欧阳 娜", OTHER, "配偶", sex="女")],
+            "rural_members": base_members() + [member(HH, 3, "欧阳 娜", OTHER, "配偶")],
             "rural_subsidies": [payment(THIS_TERM, HH, "张小明", STUDENT)],
             "education_enrollments": [enrollment("张晓明", STUDENT)],
-            "hrss_employment": [job("欧阳娜", OTHER), job("张三 ", HEAD)],
+            "hrss_employment": [
+                job("欧阳娜", OTHER, status="未就业"),
+                job("张三 ", HEAD, status="未就业"),
+            ],
         },
     ) == {("ID-05", HH, STUDENT)}
 
@@ -304,8 +307,9 @@ def test_id07_one_person_in_two_households(tmp):
 
 def test_dup01_differing_copies_only(tmp):
     copy_same = member(HH, 1, "张三", HEAD)
-    copy_other_phone = {**member(HH2, 1, "李四", OTHER), "联系电话": "13900000000"}
-    members = base_members() + [copy_same, member(HH2, 1, "李四", OTHER), copy_other_phone]
+    worker = member(HH2, 1, "李四", OTHER, months_worked=10)
+    copy_other_phone = {**worker, "联系电话": "13900000000"}
+    members = base_members() + [copy_same, worker, copy_other_phone]
     assert findings(
         tmp,
         {
@@ -321,7 +325,8 @@ def test_dup01_differing_copies_only(tmp):
 
 
 def test_dup01_detail_names_the_rows_and_the_columns_that_differ(tmp):
-    members = [member(HH, 1, "张三", HEAD), {**member(HH, 1, "张三", HEAD), "民族": "回族"}]
+    head = member(HH, 1, "张三", HEAD, months_worked=10)
+    members = [head, {**head, "民族": "回族"}]
     jobs = [job("张三", HEAD, income="3000"), job("张三", HEAD, income="3500")]
     assert findings(tmp, {"rural_members": members, "hrss_employment": jobs}) == {
         ("DUP-01", HH, HEAD)

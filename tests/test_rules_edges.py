@@ -194,7 +194,10 @@ def test_the_household_a_person_moved_out_of_is_not_theirs(tmp):
 
 
 def test_copies_that_differ_only_in_which_column_is_blank_differ(tmp):
-    first = {**member(A, 1, "张三", HEAD, category="边缘易致贫户"), "风险消除时间": ""}
+    first = {
+        **member(A, 1, "张三", HEAD, household_type="一般农户", category="边缘易致贫户"),
+        "风险消除时间": "",
+    }
     second = {**first, "风险识别时间": "", "风险消除时间": first["风险识别时间"]}
     assert findings(tmp, {"rural_members": [first, second]}) == {("DUP-01", A, HEAD)}
 
@@ -202,6 +205,7 @@ def test_copies_that_differ_only_in_which_column_is_blank_differ(tmp):
 def test_one_id_written_in_its_18_and_its_15_character_forms_is_not_a_differing_copy(tmp):
     legacy = HEAD[:6] + HEAD[8:17]  # the same number as issued before 1999: no century, no check
     rows = [member(A, 1, "张三", HEAD), {**member(A, 1, "张三", HEAD), "证件号码": legacy}]
+    # one person, no DUP-01; the copy kept is the 18-character one, so no ID-02 either
     assert findings(tmp, {"rural_members": rows}) == set()
 
 
@@ -288,10 +292,15 @@ def test_a_village_the_reference_lacks_keeps_what_the_register_says(tmp):
 
 def test_cases_go_to_the_departments_whose_records_they_concern(tmp):
     withdrawn = school("三门峡技师学院", "4141017777", level="技工", status="退学")
+    # the register still has him in school: no new-growth labourer to survey (EMP-05)
+    register = [
+        member(A, 1, "张三", HEAD),
+        member(A, 2, "张小明", STU, "之子", in_school="技工在读"),
+    ]
     found = cases(
         tmp,
         {
-            "rural_members": family(),
+            "rural_members": register,
             "rural_subsidies": [payment("2026秋", A, "张小明", STU)],
             "hrss_technical_enrollments": [withdrawn],
         },

@@ -20,7 +20,8 @@ def vocational_intent_sql() -> str:
     """List 1: everyone who should be asked about vocational school, surveyed or not.
 
     A new-growth labourer is a member of an eligible household aged 15-22 who finished junior
-    or senior high school, is not in school by the register, and has no current school record.
+    or senior high school, is not in school by the register, has no current school record
+    and has not graduated from a vocational school.
     """
     low, high = NEW_GROWTH_AGES
     return f"""
@@ -34,6 +35,8 @@ def vocational_intent_sql() -> str:
             where m.education_level in ('初中', '高中')
               and (m.school_status is null or m.school_status like '%非在校%')
               and m.id_number not in (select id_number from enrolled_now)
+              -- a graduate of a vocational school belongs to lists 3 and 4
+              and m.id_number not in (select id_number from graduated)
               and coalesce(m.person_status, 'normal') = 'normal'
         )
         select p.as_of, c.household_id, c.id_number, c.name, c.village_code, c.age,
@@ -52,8 +55,10 @@ def enrolled_students_sql() -> str:
             select e.id_number, p.current_term as term
             from enrolled_now as e
             join register as r using (id_number)
-            join households as h on h.household_id = r.household_id and h.eligible
             cross join params as p
+            join households as h on h.household_id = r.household_id
+              and eligible_on(h.household_type, h.monitoring_category, h.risk_identified_on,
+                              p.census_on)
             union
             select id_number, term from subsidies where id_number is not null
         ),

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from pipelines.reconcile import lists
+
 ERROR, WARNING = "error", "warning"  # DESIGN §6 also has info; no rule here uses it yet
 
 # Tables whose rows carry an ID, with their department and whether they carry a household.
@@ -73,25 +75,105 @@ ID_01 = Rule(
     """,
 )
 
+ID_02 = Rule(
+    "ID-02",
+    "15位旧号",
+    WARNING,
+    "legacy 15-digit ID, upgraded for matching",
+    f"""
+    with old as ({_id_rows_sql("id_status = 'upgraded'")})
+    select coalesce(r.household_id, min(o.household_id)) as household_id, o.id_number,
+           null as discriminator,
+           list(distinct o.department order by o.department) as departments,
+           string_agg(distinct format('{{}}「{{}}」第{{}}行：证件号码为15位旧号，已按18位匹配',
+                      dept_label(o.department), kind_label(o.kind), o.source_row), '；')
+               as detail
+    from old as o left join register as r using (id_number)
+    group by r.household_id, o.id_number
+    """,
+)
+
+ID_03 = Rule(
+    "ID-03",
+    "证号被科学计数法截断",
+    ERROR,
+    "ID stored as a number in Excel, digits lost",
+    # Keyed like ID-01 by what was written: the digits lost cannot be recovered.
+    f"""
+    with cut as ({_id_rows_sql("id_status = 'truncated'")})
+    select household_id, id_cleaned as id_number, null as discriminator,
+           list(distinct department order by department) as departments,
+           string_agg(distinct format('{{}}「{{}}」第{{}}行：证件号码{{}}',
+                      dept_label(department), kind_label(kind), source_row,
+                      case when regexp_matches(id_cleaned, 'E')
+                               then '显示为科学计数法，后几位已丢失'
+                           when length(id_cleaned) = 15 then '只剩前15位，后3位已丢失'
+                           else '末3位被Excel改为000' end), '；') as detail
+    from cut
+    group by household_id, id_cleaned
+    """,
+)
+
+ID_04 = Rule(
+    "ID-04",
+    "性别/出生日期与证号不符",
+    WARNING,
+    "the register's 性别 contradicts the ID's sex digit (no extract states a birth date)",
+    # Only the register states a gender, and no extract states a birth date (DESIGN §3): the
+    # rule compares the register's 性别 with the ID's 17th digit (odd for men).
+    """
+    select household_id, id_number, null as discriminator, ['rural'] as departments,
+           format('乡村振兴「家庭成员信息」第{}行：性别登记为{}，证件号码第17位表示{}',
+                  min(source_row), if(any_value(gender) = 'male', '男', '女'),
+                  if(any_value(gender) = 'male', '女', '男')) as detail
+    from members
+    where id_number is not null and gender is not null
+      and gender <> if(cast(substr(id_number, 17, 1) as integer) % 2 = 1, 'male', 'female')
+    group by household_id, id_number
+    """,
+)
+
 ID_05 = Rule(
     "ID-05",
     "同号不同名",
     WARNING,
     "same ID, different names across departments (after normalising)",
+    # The detail masks the names (DESIGN §7: it reaches village worklists) and says instead
+    # which department wrote which characters differently from the register.
     """
     with names as (
         select id_number, 'rural' as department, name from members where id_number is not null
         union select id_number, department, name from enrollments where id_number is not null
         union select id_number, 'hrss', name from employment where id_number is not null
         union select id_number, 'hrss', name from training where id_number is not null
+    ),
+    differing as (
+        select id_number from names
+        group by id_number
+        having count(distinct name) > 1 and count(distinct department) > 1
+    ),
+    base as (
+        select id_number,
+               coalesce(min(name) filter (where department = 'rural'), min(name)) as base_name,
+               if(bool_or(department = 'rural'), 'rural', min(department)) as base_department
+        from names where id_number in (select id_number from differing)
+        group by id_number
     )
     select r.household_id, n.id_number, null as discriminator,
            list(distinct n.department order by n.department) as departments,
-           string_agg(distinct dept_label(n.department) || '：' || n.name, '；'
-                      order by dept_label(n.department) || '：' || n.name) as detail
-    from names as n left join register as r using (id_number)
+           string_agg(distinct format('{}登记为{}，与{}登记的{}{}',
+                      dept_label(n.department), masked_name(n.name),
+                      dept_label(b.base_department), masked_name(b.base_name),
+                      case when length(n.name) <> length(b.base_name) then '字数不同'
+                           else '第' || array_to_string(list_filter(
+                               range(1, length(n.name) + 1),
+                               lambda i: substr(n.name, i, 1) <> substr(b.base_name, i, 1)),
+                               '、') || '字不同' end),
+                      '；') filter (where n.name <> b.base_name) as detail
+    from names as n
+    join base as b using (id_number)
+    left join register as r using (id_number)
     group by r.household_id, n.id_number
-    having count(distinct n.name) > 1 and count(distinct n.department) > 1
     """,
 )
 
@@ -126,6 +208,44 @@ DUP_01 = Rule(
     """,
 )
 
+HH_01 = Rule(
+    "HH-01",
+    "户主数异常",
+    WARNING,
+    "household with no living head, or several",
+    """
+    select household_id, null as id_number, null as discriminator, ['rural'] as departments,
+           if(heads = 0, '乡村振兴「家庭成员信息」：该户没有登记户主',
+              format('乡村振兴「家庭成员信息」：该户登记了{}名户主', heads)) as detail
+    from (
+        select household_id,
+               count(distinct coalesce(id_number, person_no, cast(source_row as varchar)))
+                   filter (where relation_to_head = 'head'
+                           and coalesce(person_status, 'normal') = 'normal') as heads
+        from members group by household_id
+    )
+    where heads <> 1
+    """,
+)
+
+HH_03 = Rule(
+    "HH-03",
+    "监测类别与户类型冲突",
+    ERROR,
+    "脱贫不稳定户 on an ordinary household, 边缘易致贫户 on an out-of-poverty one",
+    """
+    select household_id, null as id_number, null as discriminator, ['rural'] as departments,
+           format('乡村振兴：户类型为{}，监测对象类别却为{}',
+                  if(household_type = 'ordinary', '一般农户', '脱贫户'),
+                  if(monitoring_category = 'unstable_out_of_poverty',
+                     '脱贫不稳定户（只适用于脱贫户）', '边缘易致贫户（只适用于一般农户）'))
+               as detail
+    from households
+    where (monitoring_category = 'unstable_out_of_poverty' and household_type = 'ordinary')
+       or (monitoring_category = 'marginal_at_risk' and household_type = 'out_of_poverty')
+    """,
+)
+
 HH_04 = Rule(
     "HH-04",
     "收入低于监测线未纳入",
@@ -140,11 +260,27 @@ HH_04 = Rule(
     """,
 )
 
+HH_05 = Rule(
+    "HH-05",
+    "风险消除过早",
+    WARNING,
+    "eliminated less than 6 months after identification",
+    """
+    select household_id, null as id_number, null as discriminator, ['rural'] as departments,
+           format('乡村振兴：风险识别时间{}，风险消除时间{}，相隔不足6个月',
+                  strftime(risk_identified_on, '%Y-%m-%d'),
+                  strftime(risk_eliminated_on, '%Y-%m-%d')) as detail
+    from households
+    where risk_eliminated and risk_eliminated_on < risk_identified_on + interval 6 month
+    """,
+)
+
 YL_01 = Rule(
     "YL-01",
     "应享未享",
     ERROR,
-    "eligible student enrolled this term, no subsidy paid",
+    "student enrolled this term (education or 人社 technical school) of a household eligible "
+    "on the term's census day, no subsidy paid or pending",
     """
     select r.household_id, e.id_number, p.current_term as discriminator,
            list_sort(list_distinct(['rural', e.department])) as departments,
@@ -154,8 +290,9 @@ YL_01 = Rule(
                   household_label(h.household_type, h.monitoring_category)) as detail
     from enrolled_now as e
     join register as r using (id_number)
-    join households as h on h.household_id = r.household_id and h.eligible
     cross join params as p
+    join households as h on h.household_id = r.household_id
+      and eligible_on(h.household_type, h.monitoring_category, h.risk_identified_on, p.census_on)
     where not exists (
         select 1 from subsidies as s
         where s.id_number = e.id_number and s.term = p.current_term
@@ -167,17 +304,24 @@ YL_02 = Rule(
     "YL-02",
     "不符合条件享受",
     ERROR,
-    "subsidy paid to a household that is neither out-of-poverty nor monitored",
+    "paid for a term to a household neither out of poverty nor monitored on the term's census day",
     """
     select coalesce(r.household_id, s.household_id) as household_id, s.id_number,
            s.term as discriminator, ['rural'] as departments,
-           format('乡村振兴：{}已发放补助{}元；该户为{}', term_label(s.term), yuan(s.amount),
-                  coalesce(household_label(h.household_type, h.monitoring_category),
-                           '户编号不在家庭成员信息中')) as detail
+           format('乡村振兴：{}已发放补助{}元；该户{}', term_label(s.term), yuan(s.amount),
+                  case when h.household_id is null then '户编号不在家庭成员信息中'
+                       when h.eligible then format('{}年{}月{}日才纳入监测（该学期认定日为{}）',
+                           year(h.risk_identified_on), month(h.risk_identified_on),
+                           day(h.risk_identified_on), strftime(s.census_on, '%Y-%m-%d'))
+                       else '为' || household_label(h.household_type, h.monitoring_category)
+                  end) as detail
     from paid as s
+    cross join params as p
     left join register as r using (id_number)
     left join households as h on h.household_id = coalesce(r.household_id, s.household_id)
-    where not coalesce(h.eligible, false)
+    -- judged on the term's census day, or today for a term whose census day is still to come
+    where not coalesce(eligible_on(h.household_type, h.monitoring_category, h.risk_identified_on,
+                                   least(s.census_on, p.as_of)), false)
     """,
 )
 
@@ -255,11 +399,60 @@ YL_05 = Rule(
     """,
 )
 
+YL_07 = Rule(
+    "YL-07",
+    "补助金额不符",
+    ERROR,
+    "amount paid or pending differs from `subsidy_rules.csv` for that term and level",
+    # The rule in force for a term: the row of ref.subsidy_rules for the level whose first
+    # and last terms (blank: still in force) enclose it, compared by their start dates.
+    """
+    with due as (
+        select s.id_number, s.term, s.level, s.amount, s.household_id, s.payment_status,
+               (select min(sr.amount_per_term)
+                from ref.subsidy_rules as sr
+                join ref.terms as f on f.term = sr.first_term
+                left join ref.terms as l on l.term = sr.last_term
+                where sr.level = s.level and f.starts_on <= t.starts_on
+                  and (sr.last_term is null or l.starts_on >= t.starts_on)) as rule_amount
+        from subsidies as s join ref.terms as t using (term)
+        where s.id_number is not null and s.payment_status in ('paid', 'pending')
+    )
+    select coalesce(r.household_id, min(d.household_id)) as household_id, d.id_number,
+           d.term as discriminator, ['rural'] as departments,
+           format('乡村振兴：{}{}补助{}元；标准：{}每学期{}', term_label(d.term),
+                  if(bool_or(d.payment_status = 'paid'), '已发放', '待发放'),
+                  string_agg(distinct yuan(d.amount), '、'), level_label(any_value(d.level)),
+                  coalesce(yuan(any_value(d.rule_amount)) || '元', '无对应标准')) as detail
+    from due as d left join register as r using (id_number)
+    where d.rule_amount is null or d.amount <> d.rule_amount
+    group by r.household_id, d.id_number, d.term
+    """,
+)
+
+YL_08 = Rule(
+    "YL-08",
+    "已死亡仍享受",
+    ERROR,
+    "paid this term for a person the register records as deceased",
+    # The register keeps no date of death: payments of the current term are the ones to stop.
+    """
+    select r.household_id, s.id_number, s.term as discriminator, ['rural'] as departments,
+           format('乡村振兴「家庭成员信息」：人员状态为死亡；{}仍发放补助{}元',
+                  term_label(s.term), yuan(sum(s.amount))) as detail
+    from paid as s
+    join register as r using (id_number)
+    cross join params as p
+    where r.deceased and s.term = p.current_term
+    group by r.household_id, s.id_number, s.term
+    """,
+)
+
 EMP_01 = Rule(
     "EMP-01",
     "毕业生未纳入意愿清单",
     ERROR,
-    "this year's graduate with no employment-intent survey",
+    "this year's graduate of an eligible household with no employment-intent survey",
     """
     select r.household_id, g.id_number, cast(year(g.graduated_on) as varchar) as discriminator,
            list_sort(list_distinct(['rural', g.department])) as departments,
@@ -274,6 +467,46 @@ EMP_01 = Rule(
       -- back in school, or deceased: nobody to ask about work
       and g.id_number not in (select id_number from enrolled_now)
       and not coalesce(r.deceased, false)
+    """,
+)
+
+EMP_03 = Rule(
+    "EMP-03",
+    "就业状态矛盾",
+    WARNING,
+    "the register's 务工时间 says worked and HR has no employment, or HR says employed and "
+    "the register says 0 months",
+    # The village's word is 务工时间（月） in the register: months worked this year.
+    """
+    with village as (
+        select household_id, id_number, max(months_worked) as months_worked
+        from members
+        where id_number is not null and coalesce(person_status, 'normal') = 'normal'
+          and months_worked is not null
+        group by household_id, id_number
+    )
+    select v.household_id, v.id_number, null as discriminator, ['hrss', 'rural'] as departments,
+           format('乡村振兴：务工时间{}个月；人社：{}', v.months_worked,
+                  case e.employment_status when 'employed' then '已就业'
+                       when 'registered_unemployed' then '失业登记'
+                       when 'not_employed' then '未就业' else '无就业登记' end) as detail
+    from village as v
+    left join employment as e using (id_number)
+    where (v.months_worked > 0) <> (coalesce(e.employment_status, '') = 'employed')
+    """,
+)
+
+EMP_05 = Rule(
+    "EMP-05",
+    "新成长劳动力漏登",
+    WARNING,
+    "a new-growth labourer of an eligible household (list 1) with no survey",
+    f"""
+    select household_id, id_number, null as discriminator, ['rural'] as departments,
+           format('乡村振兴：{{}}岁，初中或高中毕业后未在校，意愿台账中无该人（清单1漏登）', age)
+               as detail
+    from ({lists.vocational_intent_sql()})
+    where not surveyed
     """,
 )
 
@@ -313,17 +546,35 @@ LINK_02 = Rule(
     """,
 )
 
+
+def rule_table(rules: tuple[Rule, ...] | None = None) -> str:
+    """The catalogue as the Markdown table the README shows (`yulu rules` prints it)."""
+    lines = ["| code | name | severity | finds |", "|---|---|---|---|"]
+    lines += [f"| {r.code} | {r.name} | {r.severity} | {r.finding} |" for r in rules or RULES]
+    return "\n".join(lines)
+
+
 RULES: tuple[Rule, ...] = (
     ID_01,
+    ID_02,
+    ID_03,
+    ID_04,
     ID_05,
     ID_07,
     DUP_01,
+    HH_01,
+    HH_03,
     HH_04,
+    HH_05,
     YL_01,
     YL_02,
     YL_03,
     YL_04,
     YL_05,
+    YL_07,
+    YL_08,
     EMP_01,
+    EMP_03,
+    EMP_05,
     LINK_02,
 )

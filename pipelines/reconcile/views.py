@@ -23,6 +23,10 @@ def day_views_sql(as_of: date) -> list[str]:
                     where date '{day}' between starts_on and ends_on) as current_term,
                    (select starts_on from ref.terms
                     where date '{day}' between starts_on and ends_on) as term_starts_on,
+                   -- eligibility for this term is judged on its census day; before that day
+                   -- comes, on the household's status today
+                   (select least(census_on, date '{day}') from ref.terms
+                    where date '{day}' between starts_on and ends_on) as census_on,
                    (select income_line from ref.monitoring_lines
                     where year = year(date '{day}')) as income_line""",
         # Per person, one student record that says they are in school today; department,
@@ -43,7 +47,8 @@ def day_views_sql(as_of: date) -> list[str]:
                 partition by id_number
                 order by graduated_on desc nulls last, school_name, source_row) = 1""",
         """create or replace temp view paid as
-            select s.*, t.starts_on as term_starts_on, t.ends_on as term_ends_on
+            select s.*, t.starts_on as term_starts_on, t.ends_on as term_ends_on,
+                   t.census_on
             from subsidies as s join ref.terms as t using (term)
             where s.payment_status = 'paid' and s.id_number is not null""",
         # The intent surveys of graduates: a survey as a new-growth labourer does not count.
@@ -84,6 +89,16 @@ def label_macros_sql() -> list[str]:
         """create or replace temp macro yuan(x) as
             case when x = round(x) then cast(cast(x as bigint) as varchar)
                  else printf('%.2f', x) end""",
+        # Eligible for the Rain and Dew Plan on day d: out of poverty, or monitored since
+        # on or before d (a household stays eligible once its risk is eliminated). The
+        # register holds only today's type; a household that left the out-of-poverty type
+        # is judged by it as it is today.
+        """create or replace temp macro eligible_on(household_type, category, identified_on, d) as
+            household_type = 'out_of_poverty'
+            or (category is not null and coalesce(identified_on, d) <= d)""",
+        # 张* for 张三: names in detail texts are masked (DESIGN §7)
+        """create or replace temp macro masked_name(n) as
+            left(n, 1) || repeat('*', length(n) - 1)""",
         """create or replace temp macro household_label(t, c) as
             case when c is not null then '监测对象'
                  when t = 'out_of_poverty' then '脱贫户'

@@ -124,8 +124,6 @@ class CountyBuilder(CaseInjection, DayEvents):
             person_no=f"{hh.household_id}{len(hh.members) + 1:02d}",
             phone="1" + rng.choice("3578") + "".join(rng.choice("0123456789") for _ in range(9)),
         )
-        if 18 <= people.age_on(born, self.start) <= 60:
-            p.months_worked = rng.randint(0, 12)
         hh.members.append(p)
         return p
 
@@ -236,6 +234,8 @@ class CountyBuilder(CaseInjection, DayEvents):
             if is_current and not current:
                 continue
             t = next(t for t in self.terms if t["term"] == term)
+            if not self._eligible_for(hh, t):
+                continue  # monitored only after the term's census day (YL-02)
             paid_on = min(t["starts_on"] + timedelta(days=self.rng.randint(40, 80)), self.start)
             status = "待发放" if is_current and self.rng.random() < 0.25 else "已发放"
             if not is_current and self.rng.random() < 0.03:
@@ -248,6 +248,13 @@ class CountyBuilder(CaseInjection, DayEvents):
             self.world.payments.append(
                 Payment(child, hh.household_id, term, level, school, status, paid_on)
             )
+
+    def _eligible_for(self, hh: Household, term: dict) -> bool:
+        """Eligible for a term on its census day (or today, before that day comes)."""
+        census = min(term["census_on"], self.start)
+        return hh.household_type == "脱贫户" or (
+            bool(hh.category) and hh.identified_on is not None and hh.identified_on <= census
+        )
 
     def _intent(
         self,
@@ -294,6 +301,8 @@ class CountyBuilder(CaseInjection, DayEvents):
         )
         self.world.jobs.append(job)
         self._employed.add(id(p))
+        # the register's 务工时间 agrees with HR (EMP-03): months this year for a job, else 0
+        p.months_worked = rng.randint(1, 12) if employed else 0
         return job
 
     def _adult_life(self, p: Person) -> None:

@@ -12,6 +12,7 @@ from pipelines.sample.world import (
     Enrollment,
     Household,
     Intent,
+    Job,
     Payment,
     Person,
 )
@@ -104,6 +105,7 @@ class CaseInjection:
             hh, p = self._pick(self._loner)
             job = self._job(p, status="已就业")
             job.printed_name = None
+            p.months_worked = 0  # the village does not know of the job: no EMP-03 here
             bad = people.corrupt_id(rng, p.id_number, "check")
             w.extra_job_rows.append((job, {"id_number": bad}))
             w.jobs.remove(job)
@@ -151,8 +153,117 @@ class CaseInjection:
             )
             hh.income = round(rng.uniform(self.line * 0.5, self.line * 0.95), 2)
             self._case("HH-04", hh.household_id, "")
+        self._inject_id_cases(n)
+        self._inject_household_cases(n)
         self._inject_subsidy_cases(n)
+        self._inject_payment_cases(n)
+        self._inject_employment_cases(n)
         self._inject_link_cases(n)
+
+    def _inject_id_cases(self, n: int) -> None:
+        for _ in range(n):  # ID-02: the register still prints the 15-digit form of the 1980s
+            hh, p = self._pick(lambda h, p: self._loner(h, p) and p.born.year < 2000)
+            p.printed_id = people.legacy_15(p.id_number)
+            self._case("ID-02", hh.household_id, p.id_number)
+        for _ in range(max(1, n // 2)):  # ID-02 in HR's register of a worker born in the 1900s
+            hh, p = self._pick(lambda h, p: self._loner(h, p) and p.born.year < 2000)
+            job = self._job(p, status="已就业")
+            self.world.jobs.remove(job)
+            self.world.extra_job_rows.append((job, {"id_number": people.legacy_15(p.id_number)}))
+            self._case("ID-02", hh.household_id, p.id_number)
+        for _ in range(max(1, n // 2)):  # ID-03: the register row went through Excel as a number
+            hh, p = self._pick(self._loner)
+            p.printed_id = people.excel_scientific(p.id_number)
+            self._case("ID-03", hh.household_id, p.printed_id)
+        # ID-03 on HR's stranger rows (extracts._strangers): one case, the same digits lost
+        self._case("ID-03", "", people.excel_scientific(people.OTHER_CODES[0]))
+        for _ in range(n):  # ID-04: the register's 性别 contradicts the ID
+            hh, p = self._pick(self._loner)
+            p.printed_male = not p.male
+            self._case("ID-04", hh.household_id, p.id_number)
+
+    def _untouched(self, h: Household) -> bool:
+        """A household none of whose members another department knows."""
+        return not any(self._records_of(m) for m in h.members)
+
+    def _inject_household_cases(self, n: int) -> None:
+        for i in range(n):  # HH-01: no head, or two heads
+            hh, head = self._pick(lambda h, p: p.relation == "户主" and self._untouched(h))
+            if i % 2 == 0 or len(hh.members) < 2:
+                head.relation = "其他"
+            else:
+                second = next(m for m in hh.members if m is not head)
+                self.used.add(second.id_number)
+                second.relation = "户主"
+            self._case("HH-01", hh.household_id, "")
+        for i in range(n):  # HH-03: a monitoring category the household's type cannot have
+            wanted = ("脱贫不稳定户", "边缘易致贫户")[i % 2]
+            hh, _ = self._pick(
+                lambda h, p, c=wanted: (
+                    h.category == c and p.relation == "户主" and self._untouched(h)
+                )
+            )
+            hh.household_type = "一般农户" if wanted == "脱贫不稳定户" else "脱贫户"
+            self._case("HH-03", hh.household_id, "")
+        for _ in range(n):  # HH-05: risk eliminated three months after it was identified
+            hh, _ = self._pick(
+                lambda h, p: h.eliminated and p.relation == "户主" and self._untouched(h)
+            )
+            hh.eliminated_on = hh.identified_on + timedelta(days=self.rng.randint(30, 150))
+            self._case("HH-05", hh.household_id, "")
+
+    def _inject_payment_cases(self, n: int) -> None:
+        w = self.world
+        census = min(self.term["census_on"], self.start)
+        for _ in range(n):  # YL-02: monitored only after this term's census day, paid anyway
+            hh, p = self._pick(
+                lambda h, p: (
+                    h.household_type == "一般农户"
+                    and h.category
+                    and not h.eliminated
+                    and self._paid_student(h, p)
+                    and all(m is p or not self._records_of(m) for m in h.members)
+                )
+            )
+            hh.identified_on = census + timedelta(days=1)
+            for x in [x for x in w.payments if x.person is p and x.term != self.term["term"]]:
+                w.payments.remove(x)  # earlier terms were never paid: not eligible then
+            self._case("YL-02", hh.household_id, p.id_number)
+        for i in range(n):  # YL-07: paid another amount than the rule's
+            hh, p = self._pick(self._paid_student)
+            x = next(x for x in self._current_payments(p) if x.status == "已发放")
+            x.amount = (1000.0, 3000.0, 1450.5)[i % 3]
+            self._case("YL-07", hh.household_id, p.id_number)
+        for _ in range(n):  # YL-08: died, still paid this term
+            hh, p = self._pick(self._paid_student)
+            p.status = "死亡"
+            self._case("YL-08", hh.household_id, p.id_number)
+
+    def _inject_employment_cases(self, n: int) -> None:
+        for i in range(n):  # EMP-03: the village says one thing of work, HR another
+            if i % 2 == 0:  # worked eight months by the register, unknown to HR
+                hh, p = self._pick(self._loner)
+                p.months_worked = 8
+            else:  # employed by HR, no month of work in the register
+                hh, p = self._pick(
+                    lambda h, p: (
+                        self._records_of(p) == 1
+                        and any(j.status == "已就业" for j in self._of(p, Job))
+                    )
+                )
+                p.months_worked = 0
+            self._case("EMP-03", hh.household_id, p.id_number)
+        for _ in range(n):  # EMP-05: a new-growth labourer the village never surveyed
+            hh, p = self._pick(
+                lambda h, p: (
+                    h.eligible
+                    and 15 <= people.age_on(p.born, self.start) <= 21
+                    and self._records_of(p) == 1
+                    and any(i.category == "新成长劳动力" for i in self._of(p, Intent))
+                )
+            )
+            self.world.intents = [i for i in self.world.intents if i.person is not p]
+            self._case("EMP-05", hh.household_id, p.id_number)
 
     def _inject_subsidy_cases(self, n: int) -> None:
         w = self.world

@@ -9,8 +9,6 @@ from collections import Counter
 from datetime import date, timedelta
 from pathlib import Path
 
-from stdnum.cn import ric
-
 from pipelines.sample.people import OTHER_CODES, IdMaker
 
 
@@ -40,7 +38,6 @@ class Dirt:
             lambda n: n[:6] + " " + n[6:],
             lambda n: n.translate(self.FULL_WIDTH),
             lambda n: n[:-1] + "x" if n.endswith("X") else n,
-            _legacy_15,
         ]
         if unicode_spaces:
             spoil += [lambda n: n + "\u200b", lambda n: "\t" + n + "\u00a0"]
@@ -90,19 +87,6 @@ class Dirt:
         """A valid ID of somebody in no household here, for rows that never become keys."""
         born = date(1990, 1, 1) + timedelta(days=self.rng.randrange(10_000))
         return self.ids.make(born, self.rng.random() < 0.5, OTHER_CODES[0])
-
-
-def _legacy_15(number: str) -> str:
-    """The 15-digit form of the 1980s (no century, no check character), for people born in the
-    1900s; the reader upgrades it back to the very same 18 characters (ID-02). Only a valid ID is
-    shortened: a mistyped one must stay as it was mistyped."""
-    if len(number) != 18 or number[6:8] != "19" or number[-1] != ric.calc_check_digit(number):
-        return number
-    try:
-        ric.get_birth_date(number)
-    except ric.ValidationError:
-        return number  # an impossible birth date (ID-01) with a check digit made to fit
-    return number[:6] + number[8:17]
 
 
 def write_ingest_key(path: Path, dirt: Dirt, inbox: Path) -> None:

@@ -104,6 +104,13 @@ class DayEvents:
                 days=(2, FOREVER),
             )
             w.jobs.append(found)
+            # the register's 务工时间 still says no work: HR and the village now disagree
+            self._case(
+                "EMP-03",
+                j.person.household_id,
+                j.person.id_number,
+                lambda eff: eff["hrss"] >= 2,
+            )
         # day 2, rural: a newborn is registered before the ID is issued
         hh = rng.choice([h for h in w.households if h.household_id not in self.used])
         baby = self._person(hh, "之孙子", (0, 0), male=True)

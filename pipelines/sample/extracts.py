@@ -14,6 +14,7 @@ from pipelines.sample.formats import (
     write_html_xls,
     write_xls,
 )
+from pipelines.sample.people import excel_scientific
 from pipelines.sample.people import name as made_up_name
 from pipelines.sample.world import LEVEL_YEARS, World, active
 
@@ -92,7 +93,7 @@ def _member_rows(world: World, day: int, dirt: Dirt) -> list[list]:
                     dirt.name(p.name),
                     dirt.id(change.get("id_number") or p.printed_id or p.id_number),
                     relation,
-                    "男" if p.male else "女",
+                    "男" if (p.male if p.printed_male is None else p.printed_male) else "女",
                     "汉族",
                     change.get("education_level", p.education_level),
                     p.school_status,
@@ -106,7 +107,7 @@ def _member_rows(world: World, day: int, dirt: Dirt) -> list[list]:
                     hh.identified_on,
                     hh.eliminated_on,
                     hh.income,
-                    rng.choice(("正常", "", "正常")),
+                    p.status if p.status != "正常" else rng.choice(("正常", "", "正常")),
                     change.get("phone", p.phone),
                 ]
             )
@@ -332,7 +333,7 @@ def _strangers(shape: list[str], dirt: Dirt) -> list[list[str]]:
     an ID Excel turned into a number (staged as truncated), a placeholder ID (quarantined), and
     a row with one field too many (quarantined)."""
     number = dirt.outsider_id()
-    as_number = f"{int(number[:6]) / 100_000:.5f}E+17"  # what Excel shows: 4.11202E+17
+    as_number = excel_scientific(number)
     return [
         [made_up_name(dirt.rng), as_number, *shape[2:]],
         [made_up_name(dirt.rng), "不详", *shape[2:]],

@@ -74,5 +74,16 @@ def corrupt_id(rng: random.Random, number: str, how: str) -> str:
     return number[:8] + number[9:]  # a digit dropped: 17 characters
 
 
+def legacy_15(number: str) -> str:
+    """The 15-digit form of the 1980s (no century, no check character) of a valid ID of
+    someone born in the 1900s; the reader upgrades it back to the very same 18 (ID-02)."""
+    return number[:6] + number[8:17]
+
+
+def excel_scientific(number: str) -> str:
+    """What Excel shows of an 18-digit ID it took for a number: 4.11202E+17 (ID-03)."""
+    return f"{int(number[:6]) / 100_000:.5f}E+17"
+
+
 def age_on(born: date, day: date) -> int:
     return day.year - born.year - ((day.month, day.day) < (born.month, born.day))

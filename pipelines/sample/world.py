@@ -64,6 +64,8 @@ class Person:
     phone: str = ""
     months_worked: int = 0
     printed_id: str | None = None  # what the members extract prints, if not the real ID
+    printed_male: bool | None = None  # the 性别 the register prints, if not the ID's (ID-04)
+    status: str = "正常"  # 人员状态: 正常 or 死亡 (YL-08)
     days: tuple[int, int] = (0, FOREVER)  # world days on which the record exists
 
 
@@ -195,8 +197,8 @@ def load_terms(path: Path) -> list[dict]:
     with path.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     for r in rows:
-        r["starts_on"] = date.fromisoformat(r["starts_on"])
-        r["ends_on"] = date.fromisoformat(r["ends_on"])
+        for column in ("starts_on", "ends_on", "census_on"):
+            r[column] = date.fromisoformat(r[column])
     return rows
 
 
