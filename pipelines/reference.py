@@ -23,6 +23,6 @@ def load_reference(
         path = divisions if table == "divisions" and divisions else reference_dir / file_name
         rel = con.read_csv(str(path), all_varchar=True, header=True)
         columns = ", ".join(
-            f"cast({c} as {casts[c]}) as {c}" if c in casts else c for c in rel.columns
+            f'cast("{c}" as {casts[c]}) as "{c}"' if c in casts else f'"{c}"' for c in rel.columns
         )
         con.execute(f"create or replace table ref.{table} as select {columns} from rel")

@@ -76,13 +76,12 @@ def test_every_order_of_three_days_gives_the_same_history_and_mart(in_order, tmp
         assert published_tables(tmp_path / f"order-{n}") == expected, order
 
 
-def test_a_longer_run_in_random_orders_with_days_run_twice(in_order, tmp_path, monkeypatch):
-    expected = in_order(8, seed=22)
+def test_a_longer_run_in_a_random_order_with_days_run_twice(in_order, tmp_path, monkeypatch):
+    expected = in_order(6, seed=22)
     shuffle = random.Random(2026)
-    for n in range(2):
-        order = _days(8)
-        shuffle.shuffle(order)
-        order += shuffle.sample(order, 3)  # three days re-run after the others
-        county(tmp_path / f"shuffled-{n}", monkeypatch, 8, seed=22)
-        process(order)
-        assert published_tables(tmp_path / f"shuffled-{n}") == expected, order
+    order = _days(6)
+    shuffle.shuffle(order)
+    order += shuffle.sample(order, 2)  # two days re-run after the others
+    county(tmp_path / "shuffled", monkeypatch, 6, seed=22)
+    process(order)
+    assert published_tables(tmp_path / "shuffled") == expected, order

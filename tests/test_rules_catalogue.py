@@ -5,14 +5,17 @@ from the rule's wording."""
 from __future__ import annotations
 
 import csv
+import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from builders import enrollment, intent, job, member, payment, person_id
 from test_rules import DAY, HEAD, HH, HH2, OTHER, STUDENT, THIS_TERM, cases, findings
 
 from pipelines.reconcile.rules import RULES, rule_table
 from pipelines.settings import load_settings
+from pipelines.warehouse import working_db
 
 WORKER = person_id("19800202", 51)  # a man: the 17th digit, 1, is odd
 
@@ -273,3 +276,67 @@ def test_the_readme_lists_every_rule_of_the_catalogue_as_the_code_defines_it():
         "YL-04 YL-05 YL-07 YL-08 EMP-01 EMP-03 EMP-05 LINK-02"
     ).split()
     assert [r.code for r in RULES] == design_codes
+
+
+def _risk_points() -> dict[str, tuple[int, str]]:
+    path = load_settings().reference_dir / "risk_reasons.csv"
+    with path.open(encoding="utf-8") as f:
+        return {r["reason_code"]: (int(r["points"]), r["label"]) for r in csv.DictReader(f)}
+
+
+def test_risk_level_is_the_sum_of_the_reasons_that_hold_capped_at_three(data_dir):
+    third = "4112241000010003"
+    graduate = person_id("20040606", 91)
+    members = [
+        # monitored, not eliminated, income below any line, and an error case (a bad ID)
+        member(
+            HH, 1, "张三", HEAD, household_type="一般农户", category="边缘易致贫户", income="100"
+        ),
+        member(HH, 2, "张四", HEAD[:-1] + ("0" if HEAD[-1] != "0" else "1"), "之子"),
+        member(HH2, 1, "李四", OTHER, household_type="一般农户"),  # nothing holds
+        member(third, 1, "王五", WORKER),
+        member(third, 2, "王小五", graduate, "之子", schooling="中专"),
+    ]
+    cases(
+        data_dir,
+        {
+            "rural_members": members,
+            "education_enrollments": [
+                enrollment(
+                    "王小五", graduate, status="毕业", entered="2022.09", graduated="2025.06"
+                )
+            ],
+            "rural_intents": [intent(third, "王小五", graduate, "往届毕业生", "2025")],
+            "hrss_employment": [job("王小五", graduate, status="未就业")],
+        },
+    )
+    points = _risk_points()
+
+    def expected(*reasons):
+        return (
+            min(sum(points[r][0] for r in reasons if r in points), 3),
+            sorted(points[r][1] for r in reasons if r in points),
+        )
+
+    with working_db(load_settings()) as con:
+        got = {
+            h: (level, sorted(reasons))
+            for h, level, reasons in con.execute(
+                "select household_id, risk_level, risk_reasons from reconcile.households"
+            ).fetchall()
+        }
+    assert got == {
+        HH: expected("monitored_not_eliminated", "income_below_line", "open_error_cases"),
+        HH2: expected(),
+        third: expected("unemployed_graduate"),
+    }
+
+
+def test_a_risk_reason_yulu_does_not_know_stops_the_day(data_dir, tmp_path, monkeypatch):
+    reference = tmp_path / "reference"
+    shutil.copytree(load_settings().reference_dir, reference)
+    with (reference / "risk_reasons.csv").open("a", encoding="utf-8") as f:
+        f.write("owns_a_car,1,有车,a reason no code stands for\n")
+    monkeypatch.setenv("YULU_REFERENCE_DIR", str(reference))
+    with pytest.raises(ValueError, match="owns_a_car"):
+        cases(data_dir, {"rural_members": household()})

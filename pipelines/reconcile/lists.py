@@ -136,13 +136,29 @@ def persons_sql() -> str:
         order by q.person_key"""
 
 
+# The conditions a reason of `ref.risk_reasons` (data/reference/risk_reasons.csv) stands for,
+# over a household `h`, the day `p`, its cases `c` and its idle graduates `ig`. The points and
+# labels live in the CSV: a county changes them there, or drops a row to drop the reason.
+RISK_CONDITIONS = {
+    "monitored_not_eliminated": (
+        "h.monitoring_category is not null and not coalesce(h.risk_eliminated, false)"
+    ),
+    "income_below_line": "h.income_per_capita < p.income_line",
+    "open_error_cases": "c.has_error",
+    "unemployed_graduate": "ig.household_id is not null",
+}
+
+
 def household_profiles_sql() -> str:
     """mart.households: one household, one file, with its risk level and the reasons for it.
 
     The reasons and their points come from `ref.risk_reasons`; the level is their sum, capped
     at 3. Counts of cases are those found on this day.
     """
-    return """
+    flags = ", ".join(
+        f"case when {condition} then '{code}' end" for code, condition in RISK_CONDITIONS.items()
+    )
+    return f"""
         with cases as (
             select household_id, count(*) as open_discrepancies,
                    bool_or(severity = 'error') as has_error
@@ -170,14 +186,7 @@ def household_profiles_sql() -> str:
               and g.id_number not in (select id_number from enrolled_now)
         ),
         flags as (
-            select h.household_id, unnest([
-                case when h.monitoring_category is not null
-                          and not coalesce(h.risk_eliminated, false)
-                     then 'monitored_not_eliminated' end,
-                case when h.income_per_capita < p.income_line then 'income_below_line' end,
-                case when c.has_error then 'open_error_cases' end,
-                case when ig.household_id is not null then 'unemployed_graduate' end
-            ]) as reason_code
+            select h.household_id, unnest([{flags}]) as reason_code
             from households as h cross join params as p
             left join cases as c using (household_id)
             left join idle_graduates as ig using (household_id)

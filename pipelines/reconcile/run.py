@@ -75,6 +75,13 @@ def _require_reference_for(con: duckdb.DuckDBPyConnection, as_of: date) -> None:
         missing.append(f"monitoring_lines.csv has no income line for {as_of.year}")
     if missing:
         raise ValueError("data/reference does not cover this day: " + "; ".join(missing))
+    codes = {c for (c,) in con.execute("select reason_code from ref.risk_reasons").fetchall()}
+    unknown = sorted(codes - set(lists.RISK_CONDITIONS))
+    if unknown:
+        raise ValueError(
+            f"risk_reasons.csv names reasons Yulu does not know: {', '.join(unknown)} "
+            f"(known: {', '.join(lists.RISK_CONDITIONS)})"
+        )
 
 
 def cases_by_rule(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]:
