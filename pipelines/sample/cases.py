@@ -222,7 +222,12 @@ class CaseInjection:
                     and h.category
                     and not h.eliminated
                     and self._paid_student(h, p)
-                    and all(m is p or not self._records_of(m) for m in h.members)
+                    # no brother or sister at school: their payments would turn into cases too
+                    and not any(
+                        self._of(m, Payment) or self._of(m, Enrollment)
+                        for m in h.members
+                        if m is not p
+                    )
                 )
             )
             hh.identified_on = census + timedelta(days=1)
