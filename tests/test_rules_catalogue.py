@@ -88,7 +88,7 @@ def test_id05_detail_masks_the_names_and_says_which_characters_differ(data_dir):
     assert [c[:3] for c in found] == [("ID-05", HH, WORKER)]
     detail = found[0][3]
     assert "王小五" not in detail and "王晓五" not in detail
-    assert detail == "人社登记为王**，与乡村振兴登记的王**第2字不同"
+    assert detail == "人社登记为王*，与乡村振兴登记的王*第2字不同"
 
 
 def test_hh01_a_household_without_a_head_and_one_with_two(data_dir):

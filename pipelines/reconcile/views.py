@@ -96,9 +96,8 @@ def label_macros_sql() -> list[str]:
         """create or replace temp macro eligible_on(household_type, category, identified_on, d) as
             household_type = 'out_of_poverty'
             or (category is not null and coalesce(identified_on, d) <= d)""",
-        # 张* for 张三: names in detail texts are masked (DESIGN §7)
-        """create or replace temp macro masked_name(n) as
-            left(n, 1) || repeat('*', length(n) - 1)""",
+        # 张* for 张三丰: names in detail texts are masked, surname and * (DESIGN §7)
+        """create or replace temp macro masked_name(n) as left(n, 1) || '*'""",
         """create or replace temp macro household_label(t, c) as
             case when c is not null then '监测对象'
                  when t = 'out_of_poverty' then '脱贫户'
