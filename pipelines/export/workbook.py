@@ -34,6 +34,7 @@ class Column:
     number: bool = False  # a quantity (age, amount); every other value is written as text
     wrap: bool = False  # long text (a detail): a fixed width, wrapped
     entry: bool = False  # filled in by the cadre: left blank, shaded
+    width: int | None = None  # fixed width; by default, from the header and the values
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,8 @@ def _write_cell(ws, formats: dict, i: int, j: int, column: Column, value: object
 
 
 def _width(column: Column, rows: list[list[object]], j: int) -> int:
+    if column.width:
+        return column.width
     if column.wrap:
         return WRAP_WIDTH
     widest = max(

@@ -25,10 +25,17 @@ VERIFICATIONS = KINDS["rural_verifications"]
 SHEET_NAME = "疑点核实"
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-ENTRY_FIELDS = ("verification", "note", "verified_by", "verified_on")
 WRAPPED_FIELDS = ("detail", "checkpoint")
+ENTRY_FIELDS = ("verification", "note", "verified_by", "verified_on")
+# Room for what the cadre writes: a drop-down choice, a sentence, a name, a date
+ENTRY_WIDTHS = {"verification": 12, "note": 30, "verified_by": 10, "verified_on": 12}
 COLUMNS = tuple(
-    Column(f.headers[0], wrap=f.name in WRAPPED_FIELDS, entry=f.name in ENTRY_FIELDS)
+    Column(
+        f.headers[0],
+        wrap=f.name in WRAPPED_FIELDS,
+        entry=f.name in ENTRY_FIELDS,
+        width=ENTRY_WIDTHS.get(f.name),
+    )
     for f in VERIFICATIONS.fields
 )
 OUTCOME_COLUMN = [f.name for f in VERIFICATIONS.fields].index("verification")
