@@ -24,3 +24,4 @@ PUBLISHED_KEYS = [dg.AssetKey(["mart", t]) for t in MART_TABLES] + [
     dg.AssetKey(["audit", "files"]),
     dg.AssetKey(["audit", "rejected_rows"]),
 ]
+EXPORT_KEY = dg.AssetKey(["exports", "worklists"])

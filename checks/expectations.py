@@ -102,6 +102,7 @@ def suites() -> list[Suite]:
                 _in_set("rule_code", (r.code for r in RULES)),
                 _in_set("severity", (r.severity for r in RULES)),
                 _in_set("status", ["open", "resolved"]),
+                _in_set("verification", kinds.VERIFICATION_OUTCOMES.values()),
             ],
         ),
         *lists,

@@ -17,19 +17,11 @@ import duckdb
 
 from assets.keys import staging_key
 from pipelines.ingest.kinds import KINDS, KINDS_BY_DEPARTMENT
+from pipelines.masking import mask_id
 
 FILES_CHECK = "files_readable"
 QUARANTINE_CHECK = "rows_quarantined"
 SAMPLES_PER_REASON = 3
-
-
-def mask_id(text: str) -> str:
-    """An ID cut to its first six and last four characters (the county and the sequence): it
-    can be found in the file by who holds the file, and tells nobody else who it is."""
-    text = "".join(text.split())
-    if len(text) < 12:
-        return "*" * len(text)
-    return text[:6] + "*" * (len(text) - 10) + text[-4:]
 
 
 def refused_file_results(con: duckdb.DuckDBPyConnection, department: str, day: date):

@@ -17,6 +17,7 @@ from pipelines.ingest import ids, kinds
 DIGITS = r"^[0-9]+$"
 OPAQUE = r"^[0-9A-Za-z][0-9A-Za-z_-]*$"  # 户编号, 人编号: identifiers, never numbers
 ID_18 = r"^[0-9]{17}[0-9X]$"
+CASE_ID = r"^[A-Z][A-Z0-9-]*-[0-9a-f]{12}$"  # rule code and 12 hex (reconcile/run.py case_sql)
 
 
 def _codes(labels: dict) -> list:
@@ -186,6 +187,37 @@ class HrssTraining(AttributedRows):
     certified: bool = pa.Field(nullable=True, description="certificate obtained")
 
 
+class RuralVerifications(pa.DataFrameModel):
+    """One case of a village worklist as the cadre sent it back (疑点核实结果)."""
+
+    case_id: str = pa.Field(str_matches=CASE_ID, description="the case, as the worklist gave it")
+    rule: str = pa.Field(nullable=True, description="rule code and name, as printed")
+    severity: str = pa.Field(nullable=True, description="severity, as printed")
+    household_id: str = pa.Field(
+        nullable=True, str_matches=OPAQUE, description="household number, as printed"
+    )
+    name_masked: str = pa.Field(nullable=True, description="the masked name, as printed")
+    id_number_masked: str = pa.Field(
+        nullable=True, description="the masked ID, as printed; never a join key"
+    )
+    detail: str = pa.Field(nullable=True, description="what each source said, as printed")
+    checkpoint: str = pa.Field(nullable=True, description="what to check, as printed")
+    fingerprint: str = pa.Field(
+        nullable=True, description="核对码: the start of the md5 of the detail the cadre saw"
+    )
+    verification: str = pa.Field(
+        nullable=True,
+        isin=_codes(kinds.VERIFICATION_OUTCOMES),
+        description="the outcome; null where the cadre left it blank (not an outcome)",
+    )
+    note: str = pa.Field(nullable=True, description="the cadre's note")
+    verified_by: str = pa.Field(nullable=True, description="who verified")
+    verified_on: pl.Date = pa.Field(nullable=True, description="when, never after the delivery day")
+
+    class Config:
+        strict = True
+
+
 SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "rural_members": RuralMembers,
     "rural_subsidies": RuralSubsidies,
@@ -194,6 +226,7 @@ SCHEMAS: dict[str, type[pa.DataFrameModel]] = {
     "hrss_technical_enrollments": Enrollments,
     "hrss_employment": HrssEmployment,
     "hrss_training": HrssTraining,
+    "rural_verifications": RuralVerifications,
 }
 
 

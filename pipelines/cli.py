@@ -137,7 +137,7 @@ def _run(args) -> int:
                 for line in refused_files(settings, day):
                     progress.write(f"  {line}", sys.stderr)
     if settings.published_db.exists():
-        print("\n".join(summary_lines(settings.published_db)))
+        print("\n".join(summary_lines(settings.published_db, settings.exports_dir)))
     if failed:
         print(f"failed days: {', '.join(map(str, failed))}", file=sys.stderr)
         return 1

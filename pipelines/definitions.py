@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from assets.conform import conform
+from assets.export import worklists
 from assets.ingest import ingest_assets
 from assets.publish import published_warehouse
 from assets.reconcile import reconcile
@@ -16,7 +17,7 @@ DAILY_JOB = "yulu_daily"
 daily_job = dg.define_asset_job(
     DAILY_JOB,
     selection=dg.AssetSelection.all(),
-    description="Ingest, conform, reconcile and publish one delivery day.",
+    description="Ingest, conform, reconcile, publish and export one delivery day.",
 )
 
 
@@ -24,7 +25,7 @@ daily_schedule = build_daily_schedule(daily_job, schedule_time())
 arrival_sensor = build_arrival_sensor(daily_job)
 
 defs = dg.Definitions(
-    assets=[*ingest_assets, conform, reconcile, published_warehouse],
+    assets=[*ingest_assets, conform, reconcile, published_warehouse, worklists],
     jobs=[daily_job],
     schedules=[daily_schedule],
     sensors=[arrival_sensor],

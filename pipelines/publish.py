@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from pipelines.reconcile.run import LIST_TABLES
+from pipelines.verification.outcomes import case_outcomes_sql, fingerprint_sql
 
 MART_TABLES = tuple(LIST_TABLES) + ("discrepancies",)
 
@@ -32,17 +33,12 @@ def published_tables_sql(latest: date) -> dict[str, str]:
         f"mart.{t}": f"select * from reconcile.{t} where as_of = date '{day}'" for t in LIST_TABLES
     }
     tables["mart.discrepancies"] = f"""
-        select case_id, arg_max(rule_code, as_of) as rule_code,
-               arg_max(severity, as_of) as severity,
-               arg_max(household_id, as_of) as household_id,
-               arg_max(id_number, as_of) as id_number,
-               arg_max(village_code, as_of) as village_code,
-               arg_max(departments, as_of) as departments, arg_max(detail, as_of) as detail,
-               min(as_of) as first_seen, max(as_of) as last_seen,
-               case when max(as_of) = date '{day}' then 'open' else 'resolved' end as status,
-               date '{day}' as as_of
-        from reconcile.discrepancies
-        group by case_id
+        with cases as ({_cases_sql(day)}),
+        outcomes as ({case_outcomes_sql(latest)})
+        select c.*, o.verification, o.verification_note, o.verified_by, o.verified_on,
+               o.verified_fingerprint = {fingerprint_sql("c.detail")} as verified_detail_unchanged
+        from cases as c
+        left join outcomes as o using (case_id)
         order by case_id"""
     tables["history.discrepancies"] = (
         "select * from reconcile.discrepancies order by as_of, case_id"
@@ -58,6 +54,22 @@ def published_tables_sql(latest: date) -> dict[str, str]:
     for t in LIST_TABLES:
         tables[f"mart.{t}"] += " order by all"
     return tables
+
+
+def _cases_sql(day: str) -> str:
+    """One row per case ever found, as of its last day seen; open if seen on `day`."""
+    return f"""
+        select case_id, arg_max(rule_code, as_of) as rule_code,
+               arg_max(severity, as_of) as severity,
+               arg_max(household_id, as_of) as household_id,
+               arg_max(id_number, as_of) as id_number,
+               arg_max(village_code, as_of) as village_code,
+               arg_max(departments, as_of) as departments, arg_max(detail, as_of) as detail,
+               min(as_of) as first_seen, max(as_of) as last_seen,
+               case when max(as_of) = date '{day}' then 'open' else 'resolved' end as status,
+               date '{day}' as as_of
+        from reconcile.discrepancies
+        group by case_id"""
 
 
 def publish(con: duckdb.DuckDBPyConnection, working_db: Path, published: Path) -> dict[str, int]:

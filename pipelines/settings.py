@@ -34,6 +34,11 @@ class Settings:
         return self.warehouse_dir / "yulu.duckdb"
 
     @property
+    def exports_dir(self) -> Path:
+        """The worklists and lists for village cadres, one folder per day."""
+        return self.data_dir / "exports"
+
+    @property
     def docs_dir(self) -> Path:
         """The Great Expectations Data Docs of the latest publish."""
         return self.data_dir / "docs"

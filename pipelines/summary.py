@@ -1,4 +1,5 @@
-"""What `yulu run` prints when it is done: rows per table, cases per rule, files and rows."""
+"""What `yulu run` prints when it is done: rows per table, cases per rule, files and rows, and
+the workbooks exported for the villages."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.export.folder import LISTS_SUFFIX, WORKLIST_SUFFIX
 
-def summary_lines(published: Path) -> list[str]:
+
+def summary_lines(published: Path, exports_dir: Path | None = None) -> list[str]:
     con = duckdb.connect(str(published), read_only=True)
     try:
         tables = con.execute(
@@ -50,6 +53,20 @@ def summary_lines(published: Path) -> list[str]:
             "select reason_code, count(*) from audit.rejected_rows group by all order by all"
         ).fetchall():
             lines.append(f"  {code:<14}{rows:>6}")
+        if exports_dir is not None and as_of is not None:
+            lines += ["", *_export_lines(exports_dir / as_of.isoformat())]
         return lines
     finally:
         con.close()
+
+
+def _export_lines(folder: Path) -> list[str]:
+    """The workbooks of the newest day's exports folder, by kind."""
+    books = sorted(folder.rglob("*.xlsx")) if folder.is_dir() else []
+    worklists = sum(p.stem.endswith(WORKLIST_SUFFIX) for p in books)
+    lists = sum(p.stem.endswith(LISTS_SUFFIX) for p in books)
+    return [
+        f"workbooks for the villages ({folder}):",
+        f"  worklists ({WORKLIST_SUFFIX})  {worklists:>6}",
+        f"  lists ({LISTS_SUFFIX})      {lists:>6}",
+    ]

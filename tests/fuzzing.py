@@ -110,6 +110,10 @@ def _digits(rng: random.Random, n: int) -> str:
     return str(rng.randrange(1, 10)) + "".join(str(rng.randrange(10)) for _ in range(n - 1))
 
 
+def _hex(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice("0123456789abcdef") for _ in range(n))
+
+
 def _value(rng: random.Random, f: Field, id_number: str, household: str) -> str:
     """A valid cell of field `f`, written as departments write it."""
     if f.kind == "id":
@@ -117,6 +121,10 @@ def _value(rng: random.Random, f: Field, id_number: str, household: str) -> str:
     if f.kind == "name":
         given = "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
         return rng.choice(SURNAMES) + given
+    if f.name == "case_id":  # a returned worklist's case: a rule code and 12 hex digits
+        return rng.choice(("YL-01", "ID-05", "LINK-02")) + "-" + _hex(rng, 12)
+    if f.name == "fingerprint":
+        return _hex(rng, 8)
     if f.kind == "opaque":
         return household if f.name == "household_id" else household + f"{rng.randrange(1, 9):02d}"
     if f.kind == "code":
@@ -190,7 +198,7 @@ def valid_table(rng: random.Random, kind: Kind, file_format: str) -> Table:
         for f in kind.fields:
             blank = not f.required and f.kind != "id" and rng.random() < 0.15
             cells.append("" if blank else _value(rng, f, number, household))
-        rows.append(Row(cells, key=number))
+        rows.append(Row(cells, key=number if has_id(kind) else None))
     return Table(kind, fields, headers, rows, file_format, rng.choice(",,,\t;|"))
 
 
@@ -203,6 +211,24 @@ BYTE_MUTATIONS = ("truncated", "byte_flips")
 # Outcomes that the design allows to differ from "every record staged": damaged files
 DAMAGING = (*BYTE_MUTATIONS, "mixed_encoding")
 XLSX_ONLY = ("excel_numbers",)
+# Mutations of the ID column, for the kinds that have one (a returned worklist has none: its
+# masked 证件号码 is plain text)
+ID_ONLY = (
+    "legacy_15_digit",
+    "ids_rounded_by_excel",
+    "broken_ids",
+    "id_placeholders",
+    "fullwidth_id_digits",
+    "invisible_spaces_in_ids",
+    "lowercase_x",
+    "second_id_column",
+)
+
+
+def has_id(kind: Kind) -> bool:
+    return any(f.kind == "id" for f in kind.fields)
+
+
 CSV_ONLY = ("ragged_rows",)
 
 
@@ -673,8 +699,10 @@ def build_case(seed: int, only: Iterable[str] | None = None) -> Case:
     table = valid_table(rng, kind, fmt)
     applied = []
     for name in ORDER:
-        allowed = not (fmt == "csv" and name in XLSX_ONLY) and not (
-            fmt == "xlsx" and name in CSV_ONLY
+        allowed = (
+            not (fmt == "csv" and name in XLSX_ONLY)
+            and not (fmt == "xlsx" and name in CSV_ONLY)
+            and (has_id(kind) or name not in ID_ONLY)
         )
         if chosen(name, 0.3) and allowed:
             MUTATIONS[name](rng, table)

@@ -21,6 +21,7 @@ def test_every_stage_and_every_published_table_is_an_asset():
         "mart",
         "history",
         "audit",
+        "exports",
     }
     assert {
         "mart/households",
@@ -29,6 +30,8 @@ def test_every_stage_and_every_published_table_is_an_asset():
         "audit/files",
         "audit/rejected_rows",
         "staging/rural_members",
+        "staging/rural_verifications",
+        "exports/worklists",
     } <= keys
 
 

@@ -89,6 +89,13 @@ EMPLOYMENT_FORMS = {
     "公益性岗位": "public_welfare_post",
 }
 EMPLOYMENT_REGIONS = {"县内": "in_county", "省内县外": "in_province", "省外": "out_of_province"}
+# What a village cadre found on a case of a worklist (核实结果), in the worklist's order.
+VERIFICATION_OUTCOMES = {
+    "属实": "confirmed",
+    "已整改": "rectified",
+    "数据有误": "data_error",
+    "无法核实": "unverifiable",
+}
 
 _INVISIBLE = re.compile(INVISIBLE + "+")
 
@@ -115,6 +122,7 @@ class Field:
     labels: dict | None = None
     digits: int | None = None  # exact length for `code` fields
     blank_means: str | None = None  # the code a blank cell stands for, where §3 says so
+    not_after_delivery: bool = False  # a date that cannot be later than the day it was sent
 
 
 @dataclass(frozen=True)
@@ -283,6 +291,36 @@ KINDS: dict[str, Kind] = {
                 Field("certified", ("是否取得证书",), "bool", labels=YES_NO),
             ),
             record_key=("id_number", "course", "started_on"),
+        ),
+        # A village worklist sent back filled in (`pipelines/export/worklists.py` writes it):
+        # one row per case. The masked 姓名 and 证件号码 are read as plain text, never as a
+        # name or an ID. Only the case, the outcome and who, when and why are used; the other
+        # columns are read so that the ledger names no column as unknown. The cadre leaves
+        # 核实结果 blank for a case not yet visited: such a row is staged, and is no outcome.
+        Kind(
+            "rural_verifications",
+            "rural",
+            "疑点核实结果",
+            (
+                Field("case_id", ("疑点编号",), "opaque"),
+                Field("rule", ("规则",), required=False),
+                Field("severity", ("严重程度",), required=False),
+                Field("household_id", ("户编号",), "opaque", required=False),
+                Field("name_masked", ("姓名",), required=False),
+                Field("id_number_masked", ("证件号码",), required=False),
+                Field("detail", ("各部门记录",), required=False),
+                Field("checkpoint", ("核实要点",), required=False),
+                Field("fingerprint", ("核对码",), required=False),
+                Field("verification", ("核实结果",), "enum", labels=VERIFICATION_OUTCOMES),
+                Field("note", ("说明",), required=False),
+                Field("verified_by", ("核实人",), "name", required=False),
+                Field(
+                    "verified_on", ("核实日期",), "date", required=False, not_after_delivery=True
+                ),
+            ),
+            # They accumulate: every row is kept, the latest per case wins
+            # (`pipelines/verification/outcomes.py`).
+            record_key=(),
         ),
     )
 }

@@ -147,6 +147,11 @@ def _normalise(extract: Extract, rows: Rows, raw: pl.DataFrame, delivery: date):
             reasons.setdefault(row, []).append(
                 ("BAD_VALUE", f"列「{_header(extract, f)}」的值无法识别")
             )
+        if f.not_after_delivery:
+            for row in (value > delivery).fill_null(False).arg_true().to_list():
+                reasons.setdefault(row, []).append(
+                    ("OUT_OF_RANGE", f"列「{_header(extract, f)}」晚于报送日期")
+                )
     schema = SCHEMAS[extract.kind.name]
     order = list(schema.to_schema().columns)
     return pl.DataFrame([columns[c] for c in order]), reasons

@@ -1,0 +1,1 @@
+"""Verification coming back: the outcomes village cadres record on returned worklists."""
