@@ -32,6 +32,7 @@ class Rule:
     name: str
     severity: str
     finding: str  # what the rule finds, in English, for the rule table
+    check: str  # 核实要点: what a cadre checks at the door, printed on the village worklist
     sql: str
 
 
@@ -51,6 +52,7 @@ ID_01 = Rule(
     "身份证号错误",
     ERROR,
     "ID malformed: wrong length, bad check character, impossible birth date",
+    "查看本人身份证原件，核对证件号码，说明是哪个部门录错。",
     f"""
     with bad as ({_id_rows_sql("id_status = 'invalid'")}),
     born as (
@@ -80,6 +82,7 @@ ID_02 = Rule(
     "15位旧号",
     WARNING,
     "legacy 15-digit ID, upgraded for matching",
+    "查看本人身份证原件，确认现用的18位号码，请登记15位旧号的部门更正。",
     f"""
     with old as ({_id_rows_sql("id_status = 'upgraded'")})
     select coalesce(r.household_id, min(o.household_id)) as household_id, o.id_number,
@@ -98,6 +101,7 @@ ID_03 = Rule(
     "证号被科学计数法截断",
     ERROR,
     "ID stored as a number in Excel, digits lost",
+    "查看本人身份证原件，抄录完整号码，请号码被截断的部门重新录入。",
     # Keyed like ID-01 by what was written: the digits lost cannot be recovered.
     f"""
     with cut as ({_id_rows_sql("id_status = 'truncated'")})
@@ -119,6 +123,7 @@ ID_04 = Rule(
     "性别/出生日期与证号不符",
     WARNING,
     "the register's 性别 contradicts the ID's sex digit (no extract states a birth date)",
+    "查看本人身份证原件，核对登记的性别和出生日期是否与证件一致。",
     # Only the register states a gender, and no extract states a birth date (DESIGN §3): the
     # rule compares the register's 性别 with the ID's 17th digit (odd for men).
     """
@@ -138,6 +143,7 @@ ID_05 = Rule(
     "同号不同名",
     WARNING,
     "same ID, different names across departments (after normalising)",
+    "查看本人身份证原件，核对姓名，说明哪个部门登记的姓名有误。",
     # The detail masks the names (DESIGN §7: it reaches village worklists) and says instead
     # which department wrote which characters differently from the register.
     """
@@ -182,6 +188,7 @@ ID_07 = Rule(
     "一人多户",
     ERROR,
     "same ID in two households",
+    "核实此人实际在哪一户，另一户中的登记应注销。",
     """
     select m.household_id, r.id_number, null as discriminator, ['rural'] as departments,
            format('乡村振兴：同一证件号码登记在{}个户中（户编号 {}）', len(r.households),
@@ -197,6 +204,7 @@ DUP_01 = Rule(
     "同一来源重复记录",
     WARNING,
     "same ID twice in one extract, with differing content",
+    "核实同一人的两条记录哪条属实，请该部门删除错误或重复的记录。",
     f"""
     with dup as ({_id_rows_sql("copies_disagree", ", copy_places, differing_columns")})
     select coalesce(d.household_id, r.household_id) as household_id, d.id_number,
@@ -213,6 +221,7 @@ HH_01 = Rule(
     "户主数异常",
     WARNING,
     "household with no living head, or several",
+    "核实该户户主是谁，每户应有且只有一名户主。",
     """
     select household_id, null as id_number, null as discriminator, ['rural'] as departments,
            if(heads = 0, '乡村振兴「家庭成员信息」：该户没有登记户主',
@@ -233,6 +242,7 @@ HH_03 = Rule(
     "监测类别与户类型冲突",
     ERROR,
     "脱贫不稳定户 on an ordinary household, 边缘易致贫户 on an out-of-poverty one",
+    "核实该户的户类型和监测对象类别，二者应相符。",
     """
     select household_id, null as id_number, null as discriminator, ['rural'] as departments,
            format('乡村振兴：户类型为{}，监测对象类别却为{}',
@@ -251,6 +261,7 @@ HH_04 = Rule(
     "收入低于监测线未纳入",
     WARNING,
     "income per capita below the year's monitoring line, not monitored",
+    "入户核算家庭人均纯收入，低于监测线的按程序纳入监测对象。",
     """
     select h.household_id, null as id_number, null as discriminator, ['rural'] as departments,
            format('乡村振兴：家庭人均纯收入{}元，低于{}年监测线{}元，未纳入监测对象',
@@ -265,6 +276,7 @@ HH_05 = Rule(
     "风险消除过早",
     WARNING,
     "eliminated less than 6 months after identification",
+    "核实风险识别和消除的时间，监测不满6个月的不应标注风险消除。",
     """
     select household_id, null as id_number, null as discriminator, ['rural'] as departments,
            format('乡村振兴：风险识别时间{}，风险消除时间{}，相隔不足6个月',
@@ -281,6 +293,7 @@ YL_01 = Rule(
     ERROR,
     "student enrolled this term (education or 人社 technical school) of a household eligible "
     "on the term's census day, no subsidy paid or pending",
+    "核实学生本学期是否在读、是否已申请雨露计划补助，符合条件的及时补发。",
     """
     select r.household_id, e.id_number, p.current_term as discriminator,
            list_sort(list_distinct(['rural', e.department])) as departments,
@@ -305,6 +318,7 @@ YL_02 = Rule(
     "不符合条件享受",
     ERROR,
     "paid for a term to a household neither out of poverty nor monitored on the term's census day",
+    "核实该户是否为脱贫户或监测对象，不符合条件领取的补助应追回。",
     """
     select coalesce(r.household_id, s.household_id) as household_id, s.id_number,
            s.term as discriminator, ['rural'] as departments,
@@ -330,6 +344,7 @@ YL_03 = Rule(
     "重复享受",
     ERROR,
     "two payments to one student for one term",
+    "核实该生同一学期是否领了两次补助，多领的部分应追回。",
     """
     select coalesce(r.household_id, min(s.household_id)) as household_id, s.id_number,
            s.term as discriminator, ['rural'] as departments,
@@ -346,6 +361,7 @@ YL_04 = Rule(
     "在读状态不一致",
     ERROR,
     "paid, but the school record says suspended, withdrawn, transferred out or no record",
+    "向学生家庭或学校核实在读状态，未在读的应停发补助。",
     """
     with statuses as (
         select id_number, string_agg(distinct dept_label(department) || '：' || school_name
@@ -376,6 +392,7 @@ YL_05 = Rule(
     "已毕业仍享受",
     ERROR,
     "paid for a term after graduation",
+    "核实学生的毕业时间，毕业后发放的补助应追回。",
     """
     select coalesce(r.household_id, min(s.household_id)) as household_id, s.id_number,
            s.term as discriminator,
@@ -404,6 +421,7 @@ YL_07 = Rule(
     "补助金额不符",
     ERROR,
     "amount paid or pending differs from `subsidy_rules.csv` for that term and level",
+    "核对发放金额与该学期、该学历层次的补助标准是否一致。",
     # The rule in force for a term: the row of ref.subsidy_rules for the level whose first
     # and last terms (blank: still in force) enclose it, compared by their start dates.
     """
@@ -435,6 +453,7 @@ YL_08 = Rule(
     "已死亡仍享受",
     ERROR,
     "paid this term for a person the register records as deceased",
+    "核实此人是否已去世，去世后发放的补助应追回。",
     # The register keeps no date of death: payments of the current term are the ones to stop.
     """
     select r.household_id, s.id_number, s.term as discriminator, ['rural'] as departments,
@@ -453,6 +472,7 @@ EMP_01 = Rule(
     "毕业生未纳入意愿清单",
     ERROR,
     "this year's graduate of an eligible household with no employment-intent survey",
+    "走访该毕业生，了解就业意愿，补录到意愿台账。",
     """
     select r.household_id, g.id_number, cast(year(g.graduated_on) as varchar) as discriminator,
            list_sort(list_distinct(['rural', g.department])) as departments,
@@ -476,6 +496,7 @@ EMP_03 = Rule(
     WARNING,
     "the register's 务工时间 says worked and HR has no employment, or HR says employed and "
     "the register says 0 months",
+    "核实本人目前是否就业，请登记有误的一方更正就业状态。",
     # The village's word is 务工时间（月） in the register: months worked this year.
     """
     with village as (
@@ -501,6 +522,7 @@ EMP_05 = Rule(
     "新成长劳动力漏登",
     WARNING,
     "a new-growth labourer of an eligible household (list 1) with no survey",
+    "核实此人是否为新成长劳动力，是的补录入清单1并调查意愿。",
     f"""
     select household_id, id_number, null as discriminator, ['rural'] as departments,
            format('乡村振兴：{{}}岁，初中或高中毕业后未在校，意愿台账中无该人（清单1漏登）', age)
@@ -515,6 +537,7 @@ LINK_02 = Rule(
     "户编号冲突",
     WARNING,
     "one person under different household IDs in different departments",
+    "核实此人实际所属的户编号，请登记有误的部门更正。",
     """
     with filed as (
         select id_number, household_id, 'rural' as department, 'rural_subsidies' as kind
@@ -549,8 +572,13 @@ LINK_02 = Rule(
 
 def rule_table(rules: tuple[Rule, ...] | None = None) -> str:
     """The catalogue as the Markdown table the README shows (`yulu rules` prints it)."""
-    lines = ["| code | name | severity | finds |", "|---|---|---|---|"]
-    lines += [f"| {r.code} | {r.name} | {r.severity} | {r.finding} |" for r in rules or RULES]
+    lines = [
+        "| code | name | severity | finds | 核实要点 (on the worklist) |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.code} | {r.name} | {r.severity} | {r.finding} | {r.check} |" for r in rules or RULES
+    ]
     return "\n".join(lines)
 
 
