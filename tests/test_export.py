@@ -80,6 +80,34 @@ def test_the_fingerprint_is_the_start_of_the_md5_of_the_detail():
     assert in_sql == expected
 
 
+def test_the_fingerprint_leaves_out_where_the_record_sits_in_its_extract():
+    """A row inserted above moves a record from line 433 to 434: what it says is unchanged."""
+    before = "乡村振兴「家庭成员信息」第433行：证件号码校验码错误；人社「就业登记信息」第2、7行"
+    after = "乡村振兴「家庭成员信息」第434行：证件号码校验码错误；人社「就业登记信息」第3、8行"
+    changed = (
+        "乡村振兴「家庭成员信息」第434行：证件号码为17位，应为18位；人社「就业登记信息」第3、8行"
+    )
+    assert fingerprint(before) == fingerprint(after) != fingerprint(changed)
+    bare = "乡村振兴「家庭成员信息」：证件号码校验码错误；人社「就业登记信息」"
+    assert fingerprint(before) == hashlib.md5(bare.encode("utf-8")).hexdigest()[:8]
+    with duckdb.connect() as con:
+        in_sql = [
+            con.execute(
+                f"select {fingerprint_sql('d')} from (select ?::varchar as d)", [d]
+            ).fetchall()[0][0]
+            for d in (before, after, changed)
+        ]
+    assert in_sql == [fingerprint(before), fingerprint(after), fingerprint(changed)]
+
+
+def test_an_id_typed_into_a_household_or_free_text_column_is_masked_in_the_lists():
+    from pipelines.export.village_lists import _text
+
+    assert _text("411224200801010010") == "411224********0010"
+    assert _text("4112241000010001") == "4112241000010001"  # a 16-digit 户编号 is no ID
+    assert _text("卢氏县职业中等专业学校") == "卢氏县职业中等专业学校"
+
+
 def test_every_rule_code_has_what_to_check_and_an_unknown_one_the_general_sentence():
     for code in BRIEF_CODES:
         assert checkpoint(code).endswith("。"), code

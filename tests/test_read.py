@@ -8,6 +8,7 @@ from datetime import date
 import openpyxl
 import pytest
 from builders import HEADERS, csv_text, enrollment, member, payment, person_id
+from conftest import ingest_files
 
 from pipelines.ingest.read import FileRejected, read_file
 from pipelines.ingest.stage import ingest_delivery
@@ -183,3 +184,12 @@ def test_the_same_file_twice_on_one_day_is_staged_once(data_dir):
         statuses = con.execute("select status from audit.files order by file_name").fetchall()
         rows = con.execute("select count(*) from staging.rural_subsidies").fetchone()[0]
     assert statuses == [("staged",), ("duplicate",)] and rows == 1
+
+
+def test_a_returned_worklist_whose_every_row_is_wrong_is_quarantined_row_by_row(data_dir):
+    """Returns add up rather than replace a snapshot: one cadre's typo in a one-case worklist
+    quarantines that row and leaves the file (and the county's day) standing."""
+    text = "疑点编号,核实结果,核实人,核实日期\r\nYL-01-0123456789ab,数据错误,李网格,2026-11-30\r\n"
+    files, rejected = ingest_files(data_dir, {"返回.csv": text.encode("utf-8")})
+    assert [f[1:5] for f in files] == [("staged", 1, 0, 1)]
+    assert [(row, code) for row, code, _, _ in rejected] == [(2, "BAD_VALUE")]

@@ -340,3 +340,39 @@ def test_a_risk_reason_yulu_does_not_know_stops_the_day(data_dir, tmp_path, monk
     monkeypatch.setenv("YULU_REFERENCE_DIR", str(reference))
     with pytest.raises(ValueError, match="owns_a_car"):
         cases(data_dir, {"rural_members": household()})
+
+
+def test_an_amount_too_large_for_whole_yuan_is_a_case_not_a_crash(data_dir):
+    """An account number pasted into 补助金额: YL-07 reports it; nothing overflows."""
+    found = cases(
+        data_dir,
+        {
+            "rural_members": household(
+                member(HH, 2, "张小明", STUDENT, "之子", in_school="中职在读")
+            ),
+            "rural_subsidies": [
+                payment(THIS_TERM, HH, "张小明", STUDENT, amount="100000000000000000000")
+            ],
+            "education_enrollments": [enrollment("张小明", STUDENT)],
+        },
+    )
+    assert [c[:3] for c in found] == [("YL-07", HH, STUDENT)]
+
+
+def test_a_payment_for_a_term_the_calendar_lacks_is_reported(data_dir):
+    """2062秋, a typo for 2026秋: no term of terms.csv, so no rule amount to pay against."""
+    found = cases(
+        data_dir,
+        {
+            "rural_members": household(
+                member(HH, 2, "张小明", STUDENT, "之子", in_school="中职在读")
+            ),
+            "rural_subsidies": [
+                payment(THIS_TERM, HH, "张小明", STUDENT),
+                payment("2062秋", HH, "张小明", STUDENT),
+            ],
+            "education_enrollments": [enrollment("张小明", STUDENT)],
+        },
+    )
+    assert [c[:3] for c in found] == [("YL-07", HH, STUDENT)]
+    assert "2062年秋季学期" in found[0][3] and "terms.csv" in found[0][3]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 import shutil
 import unicodedata
 from dataclasses import dataclass
@@ -56,7 +57,9 @@ SPOILED = 4  # rows the cadre spoiled: an unknown outcome, no case id, a bad dat
 
 
 def md5_8(text: str) -> str:
-    return hashlib.md5(text.encode("utf-8")).hexdigest()[:8]
+    """核对码 as the README states it: MD5 of the detail without its row numbers (第N行)."""
+    without_rows = re.sub("第[0-9、]+行", "", text)
+    return hashlib.md5(without_rows.encode("utf-8")).hexdigest()[:8]
 
 
 def two_village_divisions(path: Path) -> Path:

@@ -16,7 +16,7 @@ import duckdb
 
 from pipelines.export.workbook import Column, Sheet
 from pipelines.ingest.kinds import EMPLOYMENT_STATUSES, ENROLLMENT_STATUSES, INTENTS, LEVELS
-from pipelines.masking import mask_id, mask_name
+from pipelines.masking import mask_id, mask_name, mask_text
 
 
 def _first_labels(labels: dict[str, str]) -> dict[str, str]:
@@ -33,7 +33,9 @@ def _label(labels: dict[str, str], otherwise: str = "") -> Callable[[object], st
 
 
 def _text(value: object) -> str:
-    return "" if value is None else str(value)
+    """Text as it is, but for anything in it that looks like a resident ID (a clerk's ID typed
+    into 户编号 or a school name): masked, since the lists are shared (DESIGN §7)."""
+    return "" if value is None else mask_text(str(value), ())
 
 
 def _yes_no(value: object) -> str:

@@ -70,7 +70,7 @@ class Case:
             self.case_id,
             f"{self.rule_code} {RULE_NAMES.get(self.rule_code, '')}".strip(),
             SEVERITY_LABELS.get(self.severity, self.severity),
-            self.household_id,
+            mask_text(self.household_id, ()),  # an ID typed into 户编号 is masked like one
             mask_name(self.person_name),
             mask_id(self.id_number),
             mask_text(self.detail, self.names),

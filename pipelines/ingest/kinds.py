@@ -133,6 +133,9 @@ class Kind:
     fields: tuple[Field, ...]
     # The columns that make two rows of one snapshot the same record; see conform/snapshot.py.
     record_key: tuple[str, ...] = field(default=())
+    # A file of the kind is the kind's whole state on its day (DESIGN §3), so a file with no
+    # valid row is refused rather than wiping the kind; False for returns that add up.
+    snapshot: bool = True
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -319,8 +322,10 @@ KINDS: dict[str, Kind] = {
                 ),
             ),
             # They accumulate: every row is kept, the latest per case wins
-            # (`pipelines/verification/outcomes.py`).
+            # (`pipelines/verification/outcomes.py`). A return whose every row is wrong is
+            # quarantined row by row; it replaces nothing, so it is not refused.
             record_key=(),
+            snapshot=False,
         ),
     )
 }

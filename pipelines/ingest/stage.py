@@ -280,7 +280,7 @@ def stage_file(
             )
             message = f"只有表头，没有数据行{aside}；该类数据仍以上一次报送为准"
             raise FileRejected("NO_ROWS", message)
-        if outcome.rows_staged == 0:
+        if outcome.rows_staged == 0 and read.kind.snapshot:
             # taken as the day's whole snapshot, it would wipe every record of the kind
             message = (
                 f"{outcome.records}行数据无一通过校验（如「暂无数据」之类的占位行，或整列格式有误）；"

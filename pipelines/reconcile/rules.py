@@ -433,7 +433,7 @@ YL_07 = Rule(
                 left join ref.terms as l on l.term = sr.last_term
                 where sr.level = s.level and f.starts_on <= t.starts_on
                   and (sr.last_term is null or l.starts_on >= t.starts_on)) as rule_amount
-        from subsidies as s join ref.terms as t using (term)
+        from subsidies as s left join ref.terms as t using (term)
         where s.id_number is not null and s.payment_status in ('paid', 'pending')
     )
     select coalesce(r.household_id, min(d.household_id)) as household_id, d.id_number,
@@ -441,7 +441,8 @@ YL_07 = Rule(
            format('乡村振兴：{}{}补助{}元；标准：{}每学期{}', term_label(d.term),
                   if(bool_or(d.payment_status = 'paid'), '已发放', '待发放'),
                   string_agg(distinct yuan(d.amount), '、'), level_label(any_value(d.level)),
-                  coalesce(yuan(any_value(d.rule_amount)) || '元', '无对应标准')) as detail
+                  coalesce(yuan(any_value(d.rule_amount)) || '元',
+                           '无对应标准（学期不在 terms.csv 中，或该学历层次没有标准）')) as detail
     from due as d left join register as r using (id_number)
     where d.rule_amount is null or d.amount <> d.rule_amount
     group by r.household_id, d.id_number, d.term

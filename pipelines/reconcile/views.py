@@ -87,7 +87,7 @@ def label_macros_sql() -> list[str]:
         _case_macro_sql("kind_label", {name: kind.title for name, kind in KINDS.items()}),
         # 1500 and 7300.5, not 1500.0 and 7300.50
         """create or replace temp macro yuan(x) as
-            case when x = round(x) then cast(cast(x as bigint) as varchar)
+            case when x = round(x) and abs(x) < 1e15 then cast(cast(x as bigint) as varchar)
                  else printf('%.2f', x) end""",
         # Eligible for the Rain and Dew Plan on day d: out of poverty, or monitored since
         # on or before d (a household stays eligible once its risk is eliminated). The

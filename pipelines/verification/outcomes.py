@@ -15,6 +15,7 @@ while its detail still has that fingerprint; once the records behind it change, 
 from __future__ import annotations
 
 import hashlib
+import re
 from datetime import date
 
 VERIFICATIONS_KIND = "rural_verifications"
@@ -23,14 +24,22 @@ HELD_BACK = ("data_error", "rectified")
 FINGERPRINT_LENGTH = 8
 
 
+# Where in an extract a record sits (第433行, 第580、584行): a row inserted above it moves it
+# without changing what the records say, so the fingerprint leaves it out.
+ROW_NUMBERS = "第[0-9、]+行"
+
+
 def fingerprint(detail: str | None) -> str:
-    """核对码: the first 8 hex digits of the MD5 of the detail text (UTF-8)."""
-    return hashlib.md5((detail or "").encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
+    """核对码: the first 8 hex digits of the MD5 of the detail text (UTF-8), row numbers left
+    out."""
+    text = re.sub(ROW_NUMBERS, "", detail or "")
+    return hashlib.md5(text.encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
 
 
 def fingerprint_sql(detail: str) -> str:
     """The same fingerprint in DuckDB (its md5 hashes the UTF-8 bytes of a varchar)."""
-    return f"left(md5(coalesce({detail}, '')), {FINGERPRINT_LENGTH})"
+    text = f"regexp_replace(coalesce({detail}, ''), '{ROW_NUMBERS}', '', 'g')"
+    return f"left(md5({text}), {FINGERPRINT_LENGTH})"
 
 
 def case_outcomes_sql(as_of: date) -> str:
@@ -49,7 +58,7 @@ def case_outcomes_sql(as_of: date) -> str:
         qualify row_number() over (
             partition by v.case_id
             order by coalesce(v.verified_on, v.delivery_date) desc, v.delivery_date desc,
-                     v.file_sha256 desc, v.source_row desc) = 1"""
+                     v.file_sha256 desc, v.sheet desc, v.source_row desc) = 1"""
 
 
 def held_back_sql(as_of: date) -> str:
