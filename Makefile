@@ -27,9 +27,16 @@ $(BIN)/yulu: pyproject.toml requirements.lock
 
 setup: $(BIN)/yulu
 
+# The shared warehouse needs YULU_PSEUDONYM_KEY; unless it is set, demo and dev use a local demo
+# key, made once in $(YULU_DATA_DIR)/.demo_pseudonym_key (owner-only), and say so. The key goes
+# to the command's environment only, never onto the screen.
+WITH_KEY = if [ -z "$$YULU_PSEUDONYM_KEY" ]; then \
+	  key_file=$$($(CURDIR)/$(BIN)/yulu demo-key) && \
+	  YULU_PSEUDONYM_KEY=$$(cat "$$key_file") && export YULU_PSEUDONYM_KEY; fi
+
 demo: setup
 	$(BIN)/yulu sample
-	$(BIN)/yulu run --from $(SAMPLE_FROM) --to $(SAMPLE_TO)
+	@$(WITH_KEY) && $(BIN)/yulu run --from $(SAMPLE_FROM) --to $(SAMPLE_TO)
 
 test: setup
 	$(BIN)/pytest
@@ -41,11 +48,13 @@ lint: setup
 check: lint test
 
 # The Dagster UI and daemon on 127.0.0.1; run history lives in $(YULU_DATA_DIR)/dagster.
-# Started from inside $DAGSTER_HOME, so Dagster does not warn about the template dagster.yaml here.
+# Started from inside $DAGSTER_HOME, so Dagster does not warn about the template dagster.yaml here;
+# with umask 077, so that the webserver's and daemon's run storage is owner-only too.
 dev: setup
 	$(BIN)/python -c "from pipelines.instance import prepare_dagster_home; \
 	from pipelines.settings import load_settings; prepare_dagster_home(load_settings())"
-	home=$${DAGSTER_HOME:-$(YULU_DATA_DIR)/dagster} && cd "$$home" && DAGSTER_HOME="$$home" \
+	@$(WITH_KEY) && umask 077 && home=$${DAGSTER_HOME:-$(YULU_DATA_DIR)/dagster} && \
+	  cd "$$home" && DAGSTER_HOME="$$home" \
 	  $(CURDIR)/$(BIN)/dagster dev -h 127.0.0.1 -p $(DAGSTER_PORT) -m pipelines.definitions
 
 # Staging one large CSV extract (issue 3): prints time per phase, rows/s, peak memory and the

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 
 from pipelines.conform.run import CONFORM_TABLES
+from pipelines.dictionary import shared_tables
 from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT
 from pipelines.publish import MART_TABLES
 from pipelines.reconcile.run import LIST_TABLES
@@ -24,4 +25,6 @@ PUBLISHED_KEYS = [dg.AssetKey(["mart", t]) for t in MART_TABLES] + [
     dg.AssetKey(["audit", "files"]),
     dg.AssetKey(["audit", "rejected_rows"]),
 ]
+# The shared warehouse's tables (yulu_shared.duckdb): the same schema.table, under `shared/`
+SHARED_KEYS = [dg.AssetKey(["shared", *t.split(".")]) for t in shared_tables()]
 EXPORT_KEY = dg.AssetKey(["exports", "worklists"])

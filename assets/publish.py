@@ -1,29 +1,27 @@
-"""Publish: the warehouse downstream tools read, `yulu.duckdb`, replaced as a whole (DESIGN §5).
+"""Publish: the warehouses downstream tools read, replaced as a whole (DESIGN §5): the restricted
+`yulu.duckdb` (assets `mart/*`, `history/*`, `audit/*`) and the masked `yulu_shared.duckdb`
+(assets `shared/...`), with their versions kept.
 
 It always shows the newest day processed, so backfilling an old day updates history without
-rolling `mart` back.
+rolling `mart` back. Metadata holds counts, checksums and paths only, never a row.
 """
 
 import dagster as dg
 
-from assets.keys import PUBLISHED_KEYS, RECONCILE_KEYS
+from assets.keys import PUBLISHED_KEYS, RECONCILE_KEYS, SHARED_KEYS
 from checks.expectations import EXPECTATIONS_CHECK, expectation_results, suites
+from pipelines.dictionary import LAYOUT, describe, shared_layout
 from pipelines.partitions import daily_partitions
-from pipelines.publish import latest_day, publish
+from pipelines.publish import publish, shared_path
 from pipelines.resources import WAREHOUSE_POOL, YuluWarehouse
 
-DESCRIPTIONS = {
-    "mart.households": "一户一档: one row per household as of the newest day processed.",
-    "mart.persons": "One row per person as of the newest day processed.",
-    "mart.vocational_intent": "清单1: one row per new-growth labourer, surveyed or not.",
-    "mart.enrolled_students": "清单2: one row per student and term, with the payment.",
-    "mart.graduates_current": "清单3: one row per graduate of this year.",
-    "mart.graduates_earlier": "清单4: one row per graduate of earlier years.",
-    "mart.discrepancies": "One row per case ever found: first and last seen, open or resolved.",
-    "history.discrepancies": "One row per case per processed day (as_of, case_id).",
-    "audit.files": "One row per delivered file: encoding, rows read, staged, quarantined.",
-    "audit.rejected_rows": "One row per quarantined row: file, sheet, row, reason, raw text.",
-}
+
+def _columns(table: str, shared: bool) -> dg.TableSchema:
+    """The table's columns with their dictionary entries, for the UI."""
+    names = shared_layout(table, LAYOUT[table]) if shared else LAYOUT[table]
+    return dg.TableSchema(
+        columns=[dg.TableColumn(c, description=describe(table, c, shared)) for c in names]
+    )
 
 
 @dg.multi_asset(
@@ -34,9 +32,21 @@ DESCRIPTIONS = {
             group_name="publish",
             kinds={"duckdb"},
             deps=RECONCILE_KEYS,
-            description=DESCRIPTIONS[".".join(key.path)],
+            description=describe(".".join(key.path), None, shared=False),
+            metadata={"dagster/column_schema": _columns(".".join(key.path), shared=False)},
         )
         for key in PUBLISHED_KEYS
+    ]
+    + [
+        dg.AssetSpec(
+            key,
+            group_name="publish",
+            kinds={"duckdb"},
+            deps=RECONCILE_KEYS,
+            description=describe(".".join(key.path[1:]), None, shared=True),
+            metadata={"dagster/column_schema": _columns(".".join(key.path[1:]), shared=True)},
+        )
+        for key in SHARED_KEYS
     ],
     check_specs=[
         dg.AssetCheckSpec(
@@ -54,16 +64,23 @@ DESCRIPTIONS = {
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: YuluWarehouse):
     settings = warehouse.settings()
     with warehouse.connect() as con:
-        newest = latest_day(con)
-        rows = publish(con, settings.working_db, settings.published_db)
-    context.log.info(f"published {settings.published_db} as of {newest}")
-    for key in PUBLISHED_KEYS:
-        yield dg.MaterializeResult(
-            asset_key=key,
-            metadata={
-                "rows": rows[".".join(key.path)],
-                "as_of": str(newest),
-                "path": dg.MetadataValue.path(str(settings.published_db)),
-            },
-        )
+        done = publish(con, settings.working_db, settings.published_db)
+    context.log.info(f"published version {done.version} as of {done.as_of}: both files")
+    files = (
+        (PUBLISHED_KEYS, 0, done.restricted, settings.published_db),
+        (SHARED_KEYS, 1, done.shared, shared_path(settings.published_db)),
+    )
+    for keys, skip, tables, path in files:
+        for key in keys:
+            table = tables[".".join(key.path[skip:])]
+            yield dg.MaterializeResult(
+                asset_key=key,
+                metadata={
+                    "rows": table["rows"],
+                    "checksum": table["checksum"],
+                    "as_of": str(done.as_of),
+                    "version": done.version,
+                    "path": dg.MetadataValue.path(str(path)),
+                },
+            )
     yield from expectation_results(settings.published_db, settings.docs_dir)

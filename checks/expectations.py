@@ -19,6 +19,7 @@ import duckdb
 
 from checks.schemas import ID_18
 from pipelines.ingest import ids, kinds
+from pipelines.permissions import make_private
 from pipelines.reconcile.rules import RULES
 
 EXPECTATIONS_CHECK = "expectations"
@@ -174,6 +175,8 @@ def expectation_results(published: Path, docs: Path):
             )
     finally:
         con.close()
+        if docs.exists():
+            make_private(docs)  # GX writes its pages with the process umask
 
 
 def _column_of(arguments: dict) -> str:

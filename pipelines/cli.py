@@ -1,4 +1,5 @@
-"""The `yulu` command: `yulu sample` and `yulu run` (DESIGN §5, Command line)."""
+"""The `yulu` command: `yulu sample`, `yulu run` (DESIGN §5, Command line), `yulu rollback`,
+`yulu versions`, `yulu dictionary`, `yulu rules` and `yulu demo-key`."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sys
 from datetime import date, timedelta
 from pathlib import Path
 
+from pipelines.permissions import restrict_process
 from pipelines.settings import load_settings
 
 
@@ -50,7 +52,64 @@ def _parser() -> argparse.ArgumentParser:
         "--to", dest="last", type=_day, metavar="YYYY-MM-DD", help="last day, included"
     )
     commands.add_parser("rules", help="print the rule catalogue as a Markdown table")
+    commands.add_parser("dictionary", help="print the data dictionary as Markdown")
+    commands.add_parser("versions", help="list the kept versions of the published warehouses")
+    rollback = commands.add_parser(
+        "rollback", help="swap a kept version of both published warehouses back in"
+    )
+    rollback.add_argument(
+        "--to", metavar="VERSION", help="a version from `yulu versions` (default: the previous)"
+    )
+    commands.add_parser(
+        "demo-key", help="create the local demo pseudonym key if missing; print its path"
+    )
     return parser
+
+
+def _dictionary(args) -> int:
+    from pipelines.dictionary import markdown
+
+    print(markdown(), end="")
+    return 0
+
+
+def _versions(args) -> int:
+    from pipelines.versions import read_manifest
+
+    manifest = read_manifest(load_settings().warehouse_dir)
+    for v in sorted(manifest["versions"], key=lambda v: v["published_at"]):
+        mark = "*" if v["version"] == manifest["current"] else " "
+        sizes = ", ".join(f"{stem} {r['bytes']:,} B" for stem, r in v["files"].items())
+        print(f"{mark} {v['version']}  as of {v['as_of']}  ({sizes})")
+    if not manifest["versions"]:
+        print("no version kept yet")
+    return 0
+
+
+def _rollback(args) -> int:
+    from pipelines.versions import PublishRefused, rollback
+
+    try:
+        target = rollback(load_settings().warehouse_dir, args.to)
+    except PublishRefused as refused:
+        print(f"rollback refused: {refused}", file=sys.stderr)
+        return 1
+    print(f"published files are now version {target['version']} (as of {target['as_of']})")
+    print("the next `yulu run` publishes the newest day again")
+    return 0
+
+
+def _demo_key(args) -> int:
+    from pipelines.pseudonym import ensure_demo_key
+
+    path = ensure_demo_key(load_settings().data_dir)
+    print(
+        f"demo pseudonym key: {path} (owner-only, for the sample only; set "
+        "YULU_PSEUDONYM_KEY to a secret of your own for real data)",
+        file=sys.stderr,
+    )
+    print(path)
+    return 0
 
 
 def _rules(args) -> int:
@@ -94,7 +153,12 @@ def _run(args) -> int:
     if not first or not last or last < first:
         raise SystemExit("give --date D, or --from D1 --to D2 with D1 <= D2")
     from pipelines.instance import prepare_dagster_home
+    from pipelines.pseudonym import MissingKeyError, pseudonym_key
 
+    try:
+        pseudonym_key()  # said before a day runs, not after each fails on it
+    except MissingKeyError as missing:
+        raise SystemExit(str(missing)) from None
     settings = load_settings()
     prepare_dagster_home(settings)
     # Imported here: Dagster takes about a second to import, which `yulu sample` need not pay.
@@ -163,9 +227,19 @@ def refused_files(settings, day: date) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    restrict_process()  # every file the command writes is owner-only
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = _parser().parse_args(argv)
-    return {"sample": _sample, "run": _run, "rules": _rules}[args.command](args)
+    commands = {
+        "sample": _sample,
+        "run": _run,
+        "rules": _rules,
+        "dictionary": _dictionary,
+        "versions": _versions,
+        "rollback": _rollback,
+        "demo-key": _demo_key,
+    }
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

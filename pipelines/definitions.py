@@ -9,8 +9,13 @@ from assets.export import worklists
 from assets.ingest import ingest_assets
 from assets.publish import published_warehouse
 from assets.reconcile import reconcile
+from pipelines.permissions import restrict_process
 from pipelines.resources import YuluWarehouse
 from pipelines.schedule import build_arrival_sensor, build_daily_schedule, schedule_time
+
+# Loading the code location is an entry point: every file a run writes (warehouses, exports,
+# Data Docs, Dagster's own run storage in this process) is owner-only from here on.
+restrict_process()
 
 DAILY_JOB = "yulu_daily"
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import duckdb
 
 from pipelines.export.folder import LISTS_SUFFIX, WORKLIST_SUFFIX
+from pipelines.publish import shared_path
+from pipelines.versions import read_manifest
 
 
 def summary_lines(published: Path, exports_dir: Path | None = None) -> list[str]:
@@ -18,7 +20,14 @@ def summary_lines(published: Path, exports_dir: Path | None = None) -> list[str]
             "where table_catalog = current_database() order by 1"
         ).fetchall()
         as_of = con.execute("select max(as_of) from mart.discrepancies").fetchone()[0]
-        lines = [f"warehouse: {published}", f"as of: {as_of}", "", "rows per table:"]
+        current = read_manifest(published.parent)["current"]
+        lines = [
+            f"warehouse: {published} (restricted: full IDs and names)",
+            f"shared warehouse: {shared_path(published)} (masked, person_key)",
+            f"as of: {as_of}, version {current} (`yulu versions`, `yulu rollback`)",
+            "",
+            "rows per table:",
+        ]
         for (table,) in tables:
             rows = con.execute(f"select count(*) from {table}").fetchone()[0]
             lines.append(f"  {table:<28}{rows:>9,}")

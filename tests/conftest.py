@@ -13,6 +13,15 @@ import pytest
 from pipelines.settings import REPO_ROOT
 
 DAY = date(2026, 11, 30)  # the delivery day of tests that stage files directly
+# The tests' own pseudonym key for the shared warehouse; a test of the key's absence removes it.
+TEST_PSEUDONYM_KEY = "yulu-tests-only-" + "5f3a9c0e" * 6
+
+
+@pytest.fixture(autouse=True, scope="session")
+def pseudonym_key():
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("YULU_PSEUDONYM_KEY", TEST_PSEUDONYM_KEY)
+        yield TEST_PSEUDONYM_KEY
 
 
 @pytest.fixture
@@ -49,15 +58,19 @@ def ingest_files(data_dir: Path, files: dict[str, bytes], department: str = "rur
     return files, rejected
 
 
-def run_days(days: list[date]) -> None:
-    """Process delivery days through the same job the UI and `yulu run` use."""
+def run_days(days: list[date], instance: dg.DagsterInstance | None = None) -> None:
+    """Process delivery days through the same job the UI and `yulu run` use, on `instance` if
+    given (to read its event log afterwards), else on an ephemeral one."""
     from pipelines.definitions import DAILY_JOB, defs
 
     job = defs.resolve_job_def(DAILY_JOB)
-    with dg.DagsterInstance.ephemeral() as instance:
-        for day in days:
-            result = job.execute_in_process(partition_key=day.isoformat(), instance=instance)
-            assert result.success, day
+    if instance is None:
+        with dg.DagsterInstance.ephemeral() as ephemeral:
+            run_days(days, ephemeral)
+        return
+    for day in days:
+        result = job.execute_in_process(partition_key=day.isoformat(), instance=instance)
+        assert result.success, day
 
 
 def day_range(first: date, count: int) -> list[date]:

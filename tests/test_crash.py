@@ -90,7 +90,7 @@ def test_a_day_killed_anywhere_leaves_the_warehouse_as_it_was_and_a_retry_comple
         assert published_tables(data_dir) == before, point  # opens, and unchanged
     run_days(days[1:])  # the retry
     leftovers = sorted(p.name for p in (data_dir / "warehouse").iterdir())
-    assert leftovers == ["work.duckdb", "yulu.duckdb"], leftovers
+    assert leftovers == ["versions", "work.duckdb", "yulu.duckdb", "yulu_shared.duckdb"], leftovers
 
     clean = tmp_path / "clean"
     clean.mkdir()

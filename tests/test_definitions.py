@@ -21,6 +21,7 @@ def test_every_stage_and_every_published_table_is_an_asset():
         "mart",
         "history",
         "audit",
+        "shared",
         "exports",
     }
     assert {
@@ -32,7 +33,11 @@ def test_every_stage_and_every_published_table_is_an_asset():
         "staging/rural_members",
         "staging/rural_verifications",
         "exports/worklists",
+        "shared/mart/persons",
+        "shared/history/discrepancies",
+        "shared/audit/files",
     } <= keys
+    assert "shared/audit/rejected_rows" not in keys  # its raw text is personal data
 
 
 def test_assets_are_daily_partitioned_in_beijing_time():

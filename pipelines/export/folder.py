@@ -30,6 +30,7 @@ from pipelines.export.worklists import (
     worklist_notes,
     worklist_sheet,
 )
+from pipelines.permissions import DIR_MODE, make_private, private_dir
 
 WORKLIST_SUFFIX = "疑点核实"
 LISTS_SUFFIX = "四类清单"
@@ -102,10 +103,12 @@ def export_day(con: duckdb.DuckDBPyConnection, exports_dir: Path, as_of: date) -
     final = exports_dir / as_of.isoformat()
     _remove_leftovers(exports_dir, as_of)
     building = exports_dir / f".{as_of.isoformat()}.{uuid.uuid4().hex}.building"
-    building.mkdir(parents=True)
+    private_dir(exports_dir)
+    building.mkdir(mode=DIR_MODE)
     try:
         worklists = _write_worklists(building, villages, cases, as_of)
         list_books = _write_lists(building, villages, lists)
+        make_private(building)  # owner-only whatever the umask of the process that wrote them
         _swap_in(building, final)
     finally:
         if building.exists():

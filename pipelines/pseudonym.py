@@ -1,0 +1,83 @@
+"""Pseudonymous person keys for the shared warehouse: HMAC-SHA256 of the 18-character ID.
+
+A plain hash of an ID would be no pseudonym: a county has about a million possible IDs per
+birth year (address code × days × sequence), which a laptop hashes in a second. The HMAC's key,
+`YULU_PSEUDONYM_KEY`, is the secret that makes the enumeration useless; it lives in the
+environment only, never in the repository, the warehouse, a log or run metadata.
+
+DuckDB 2.0 has `sha256` but no HMAC (the `crypto` community extension has one, and nothing is
+downloaded at run time here), so the keys are computed in Python, once per distinct ID, and
+handed to DuckDB as an Arrow table to join on: one pass, no query per row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipelines.ingest.ids import VALID, classify_id
+from pipelines.permissions import FILE_MODE
+
+KEY_VARIABLE = "YULU_PSEUDONYM_KEY"
+MIN_KEY_LENGTH = 32
+DEMO_KEY_FILE = ".demo_pseudonym_key"
+
+
+class MissingKeyError(RuntimeError):
+    """The shared warehouse cannot be built: no usable pseudonym key."""
+
+
+def pseudonym_key() -> bytes:
+    """The key from the environment, or a clear refusal; read at run time only."""
+    value = os.environ.get(KEY_VARIABLE, "")
+    if not value:
+        raise MissingKeyError(
+            f"{KEY_VARIABLE} is not set: the shared warehouse (yulu_shared.duckdb) needs it for "
+            "its person_key column, and nothing is published without it. Set it to a secret of "
+            f"at least {MIN_KEY_LENGTH} characters kept outside the repository (the same value "
+            "every day, or the keys change); `make demo` makes a local demo key."
+        )
+    if len(value) < MIN_KEY_LENGTH:
+        raise MissingKeyError(
+            f"{KEY_VARIABLE} is shorter than {MIN_KEY_LENGTH} characters: a short key can be "
+            "guessed from one known ID and its person_key. Use a long random secret."
+        )
+    return value.encode("utf-8")
+
+
+def person_key(id_number: str, key: bytes) -> str:
+    """Lowercase hex HMAC-SHA256 of one normalised 18-character ID."""
+    return hmac.new(key, id_number.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def is_join_key(id_number: str | None, latest: date) -> bool:
+    """Whether a published ID is a valid join key (18 characters, check character and birth
+    date right): only those get a person_key."""
+    if not id_number or len(id_number) != 18 or not id_number.isascii():
+        return False
+    return classify_id(id_number, latest) == (VALID, id_number)
+
+
+def pseudonym_table(ids: Iterable[str | None], key: bytes, latest: date) -> pa.Table:
+    """(id_number, person_key) for every distinct ID; person_key null where not a join key."""
+    distinct = sorted({i for i in ids if i})
+    keys = [person_key(i, key) if is_join_key(i, latest) else None for i in distinct]
+    return pa.table({"id_number": pa.array(distinct, pa.string()), "person_key": keys})
+
+
+def ensure_demo_key(data_dir: Path) -> Path:
+    """The local demo key file under the data folder, created owner-only if missing."""
+    path = data_dir / DEMO_KEY_FILE
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_hex(32))
+    return path
