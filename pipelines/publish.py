@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.reader import open_read_only
 from pipelines.reconcile.run import LIST_TABLES
 from pipelines.verification.outcomes import case_outcomes_sql, fingerprint_sql
 
@@ -108,7 +109,7 @@ def publish(con: duckdb.DuckDBPyConnection, working_db: Path, published: Path) -
 
 
 def _verify(path: Path, expected: dict[str, int]) -> None:
-    check = duckdb.connect(str(path), read_only=True)
+    check = open_read_only(path)
     try:
         for table, rows in expected.items():
             found = check.execute(f"select count(*) from {table}").fetchone()[0]

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from pipelines.export.folder import LISTS_SUFFIX, WORKLIST_SUFFIX
+from pipelines.reader import open_read_only
 
 
 def summary_lines(published: Path, exports_dir: Path | None = None) -> list[str]:
-    con = duckdb.connect(str(published), read_only=True)
+    con = open_read_only(published)
     try:
         tables = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
