@@ -38,6 +38,9 @@ def open_warehouse(shared: bool = True) -> duckdb.DuckDBPyConnection:
     return open_read_only(path)
 
 
-def open_read_only(path: Path) -> duckdb.DuckDBPyConnection:
-    """A read-only connection to one DuckDB file that may open no other file."""
-    return open_locked(path, read_only=True)
+def open_read_only(
+    path: Path, config: dict[str, object] | None = None
+) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to one DuckDB file that may open no other file; `config` sets
+    DuckDB's settings for it (`threads`, `memory_limit`), which cannot change once open."""
+    return open_locked(path, read_only=True, config=config)
