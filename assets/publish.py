@@ -12,8 +12,9 @@ from assets.keys import PUBLISHED_KEYS, RECONCILE_KEYS, SHARED_KEYS
 from checks.expectations import EXPECTATIONS_CHECK, expectation_results, suites
 from pipelines.dictionary import LAYOUT, describe, shared_layout
 from pipelines.partitions import daily_partitions
-from pipelines.publish import publish, shared_path
+from pipelines.publish import publish
 from pipelines.resources import WAREHOUSE_POOL, YuluWarehouse
+from pipelines.settings import shared_path
 
 
 def _columns(table: str, shared: bool) -> dg.TableSchema:

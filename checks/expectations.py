@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
-import duckdb
 
 from checks.schemas import ID_18
 from pipelines.ingest import ids, kinds
 from pipelines.permissions import make_private
+from pipelines.reader import open_read_only
 from pipelines.reconcile.rules import RULES
 
 EXPECTATIONS_CHECK = "expectations"
@@ -135,7 +135,7 @@ def expectation_results(published: Path, docs: Path):
     }
     context.add_data_docs_site("yulu", site)
     source = context.data_sources.add_pandas("yulu")
-    con = duckdb.connect(str(published), read_only=True)
+    con = open_read_only(published)
     try:
         for suite in suites():
             frame = con.execute(suite.query).df()

@@ -211,11 +211,11 @@ def _run(args) -> int:
 def refused_files(settings, day: date) -> list[str]:
     """The files of `day` refused as a whole, for the operator's terminal only (never a log):
     where they are and why, so that the right one can be sent again or taken out."""
-    import duckdb
+    from pipelines.reader import open_read_only
 
     if not settings.working_db.exists():
         return []
-    with duckdb.connect(str(settings.working_db), read_only=True) as con:
+    with open_read_only(settings.working_db) as con:
         rows = con.execute(
             "select department, file_name, reason_code, detail from audit.files "
             "where delivery_date = ? and status = 'rejected' order by 1, 2",

@@ -30,7 +30,9 @@ import duckdb
 from pipelines.dictionary import comment_sql, shared_tables
 from pipelines.permissions import private_dir
 from pipelines.pseudonym import pseudonym_key
+from pipelines.reader import open_read_only
 from pipelines.reconcile.run import LIST_TABLES
+from pipelines.settings import shared_path
 from pipelines.shared import register_masks, shared_table_sql, unregister_masks
 from pipelines.verification.outcomes import case_outcomes_sql, fingerprint_sql
 from pipelines.versions import PublishRefused, install, wal_of
@@ -97,10 +99,6 @@ class Publication:
     shared: dict[str, dict[str, object]]
 
 
-def shared_path(published: Path) -> Path:
-    return published.with_name(f"{published.stem}_shared.duckdb")
-
-
 def _checksum_sql(table: str) -> str:
     return f"select count(*), coalesce(sum(hash(r)), 0)::hugeint::varchar from {table} as r"
 
@@ -123,7 +121,7 @@ def build_file(
     """Create `path` with each table filled by its query over `con`, every table and column
     commented from the dictionary; checkpointed and detached. Rows and checksum per table."""
     built = {}
-    con.execute(f"attach '{path}' as pub")
+    con.execute("attach ? as pub", [str(path)])  # a path is a value, never SQL text
     try:
         for schema in sorted({t.split(".")[0] for t in tables}):
             con.execute(f"create schema pub.{schema}")
@@ -145,7 +143,7 @@ def _verify(path: Path, expected: dict[str, dict[str, object]]) -> None:
     if wal_of(path).exists():
         raise PublishRefused(f"{path.name}: a WAL remains after the checkpoint")
     try:
-        check = duckdb.connect(str(path), read_only=True)
+        check = open_read_only(path)
     except duckdb.Error as error:
         raise PublishRefused(f"{path.name} does not open: {type(error).__name__}") from None
     try:
@@ -216,7 +214,7 @@ def _build_shared(
     con: duckdb.DuckDBPyConnection, source: Path, path: Path, key: bytes, latest: date
 ) -> dict[str, dict[str, object]]:
     """The shared file from the verified restricted one, attached read-only as `src`."""
-    con.execute(f"attach '{source}' as src (read_only)")
+    con.execute("attach ? as src (read_only)", [str(source)])
     try:
         columns = {t: _columns(con, "src", t) for t in shared_tables()}
         register_masks(con, "src", columns, key, latest)

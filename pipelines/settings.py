@@ -9,6 +9,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def shared_path(published: Path) -> Path:
+    """`yulu_shared.duckdb` beside `yulu.duckdb` (or any published file's shared twin)."""
+    return published.with_name(f"{published.stem}_shared.duckdb")
+
+
 @dataclass(frozen=True)
 class Settings:
     data_dir: Path
@@ -32,6 +37,11 @@ class Settings:
     @property
     def published_db(self) -> Path:
         return self.warehouse_dir / "yulu.duckdb"
+
+    @property
+    def shared_db(self) -> Path:
+        """The shared warehouse beside the restricted one (IDs and names masked)."""
+        return shared_path(self.published_db)
 
     @property
     def exports_dir(self) -> Path:

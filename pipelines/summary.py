@@ -5,15 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import duckdb
-
 from pipelines.export.folder import LISTS_SUFFIX, WORKLIST_SUFFIX
-from pipelines.publish import shared_path
+from pipelines.reader import open_read_only
+from pipelines.settings import shared_path
 from pipelines.versions import read_manifest
 
 
 def summary_lines(published: Path, exports_dir: Path | None = None) -> list[str]:
-    con = duckdb.connect(str(published), read_only=True)
+    con = open_read_only(published)
     try:
         tables = con.execute(
             "select table_schema || '.' || table_name from information_schema.tables "

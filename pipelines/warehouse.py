@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 
+from pipelines.connection import open_locked
 from pipelines.ingest.kinds import KINDS, Kind
 from pipelines.settings import Settings
 
@@ -109,13 +110,20 @@ def create_schema_sql() -> list[str]:
     return statements
 
 
-def configure(con: duckdb.DuckDBPyConnection, settings: Settings) -> None:
-    con.execute(f"set memory_limit = '{settings.duckdb_memory_limit}'")
-    con.execute(f"set threads = {settings.duckdb_threads}")
-    con.execute("set preserve_insertion_order = false")
-    # Nothing is ever downloaded at run time.
-    con.execute("set autoinstall_known_extensions = false")
-    con.execute("set autoload_known_extensions = false")
+def working_config(settings: Settings) -> dict[str, object]:
+    """The working database's settings, given as values when it opens (never as SQL text)."""
+    return {
+        "memory_limit": settings.duckdb_memory_limit,
+        "threads": settings.duckdb_threads,
+        "preserve_insertion_order": False,
+    }
+
+
+def working_dirs(settings: Settings) -> list[Path]:
+    """What the pipeline's DuckDB may open besides its own file: the reference CSVs it loads,
+    and the warehouse folder, where publishing attaches the new warehouse file. Extracts are
+    read in Python and handed over as Arrow tables; exports and docs are written in Python."""
+    return [settings.reference_dir, settings.warehouse_dir]
 
 
 @contextmanager
@@ -123,9 +131,13 @@ def working_db(settings: Settings) -> Iterator[duckdb.DuckDBPyConnection]:
     """The pipeline's own database, opened for writing; created on first use."""
     path: Path = settings.working_db
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = open_locked(
+        path,
+        read_only=False,
+        allowed_dirs=working_dirs(settings),
+        config=working_config(settings),
+    )
     try:
-        configure(con, settings)
         for statement in create_schema_sql():
             con.execute(statement)
         yield con

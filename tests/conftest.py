@@ -78,7 +78,10 @@ def day_range(first: date, count: int) -> list[date]:
 
 
 def published(data_dir: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(data_dir / "warehouse" / "yulu.duckdb"), read_only=True)
+    """The published warehouse, opened as readers open it (read-only, locked down)."""
+    from pipelines.reader import open_read_only
+
+    return open_read_only(data_dir / "warehouse" / "yulu.duckdb")
 
 
 def published_tables(data_dir: Path) -> dict[str, list]:

@@ -15,11 +15,11 @@ import pipelines.publish as publish_module
 from pipelines.cli import main
 from pipelines.conform.run import conform_day
 from pipelines.ingest.stage import catch_up, ingest_delivery
-from pipelines.publish import publish, shared_path
+from pipelines.publish import publish
 from pipelines.reconcile.run import reconcile_day
 from pipelines.reference import load_reference
 from pipelines.sample.generate import DEFAULT_START, generate
-from pipelines.settings import load_settings
+from pipelines.settings import load_settings, shared_path
 from pipelines.versions import PublishRefused, read_manifest, rollback, sha256_file
 from pipelines.warehouse import working_db
 
