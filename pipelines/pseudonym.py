@@ -42,7 +42,8 @@ def pseudonym_key() -> bytes:
             f"{KEY_VARIABLE} is not set: the shared warehouse (yulu_shared.duckdb) needs it for "
             "its person_key column, and nothing is published without it. Set it to a secret of "
             f"at least {MIN_KEY_LENGTH} characters kept outside the repository (the same value "
-            "every day, or the keys change); `make demo` makes a local demo key."
+            "every day, or the keys change). For the demo's synthetic data only: "
+            'YULU_PSEUDONYM_KEY=$(cat "$(.venv/bin/yulu demo-key)") .venv/bin/yulu run ...'
         )
     if len(value) < MIN_KEY_LENGTH:
         raise MissingKeyError(

@@ -32,7 +32,10 @@ def open_warehouse(shared: bool = True) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the published warehouse, as of the newest day processed."""
     path = warehouse_path(shared)
     if not path.exists():
-        raise FileNotFoundError(f"no published warehouse at {path}: run `make demo` first")
+        raise FileNotFoundError(
+            f"no published warehouse at {path}: run `make demo` first, or set YULU_DATA_DIR "
+            "to the data folder the pipeline writes"
+        )
     return open_read_only(path)
 
 
