@@ -58,6 +58,31 @@ def ingest_files(data_dir: Path, files: dict[str, bytes], department: str = "rur
     return files, rejected
 
 
+def process_day(day: date, publish_too: bool = True):
+    """One day through the plain functions its assets call, in their order (ingest, conform
+    with earlier deliveries first, reconcile, publish), without Dagster; returns what publish
+    returns."""
+    from pipelines.conform.run import conform_day
+    from pipelines.ingest.stage import catch_up, ingest_delivery
+    from pipelines.publish import publish
+    from pipelines.reconcile.run import reconcile_day
+    from pipelines.reference import load_reference
+    from pipelines.settings import load_settings
+    from pipelines.warehouse import working_db
+
+    settings = load_settings()
+    with working_db(settings) as con:
+        for department in ("education", "hrss", "rural"):
+            ingest_delivery(con, settings.inbox_dir, department, day)
+        catch_up(con, settings.inbox_dir, day)
+        load_reference(con, settings.reference_dir)
+        conform_day(con, day)
+        reconcile_day(con, day)
+        if publish_too:
+            return publish(con, settings.working_db, settings.published_db)
+    return None
+
+
 def run_days(days: list[date], instance: dg.DagsterInstance | None = None) -> None:
     """Process delivery days through the same job the UI and `yulu run` use, on `instance` if
     given (to read its event log afterwards), else on an ephemeral one."""

@@ -14,31 +14,15 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import published_tables
+from conftest import process_day, published_tables
 
-from pipelines.conform.run import conform_day
-from pipelines.ingest.stage import catch_up, ingest_delivery
-from pipelines.publish import publish
-from pipelines.reconcile.run import reconcile_day
-from pipelines.reference import load_reference
 from pipelines.sample.generate import DEFAULT_START, generate
 from pipelines.settings import load_settings
-from pipelines.warehouse import working_db
 
 
 def process(days: list[date]) -> None:
-    """Each day as its partition runs it: ingest, conform (earlier deliveries first),
-    reconcile, publish."""
-    settings = load_settings()
     for day in days:
-        with working_db(settings) as con:
-            for department in ("education", "hrss", "rural"):
-                ingest_delivery(con, settings.inbox_dir, department, day)
-            catch_up(con, settings.inbox_dir, day)
-            load_reference(con, settings.reference_dir)
-            conform_day(con, day)
-            reconcile_day(con, day)
-            publish(con, settings.working_db, settings.published_db)
+        process_day(day)
 
 
 def county(root: Path, monkeypatch, days: int, seed: int) -> list[date]:

@@ -9,34 +9,17 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import day_range
+from conftest import day_range, process_day
 
 import pipelines.publish as publish_module
 from pipelines.cli import main
-from pipelines.conform.run import conform_day
-from pipelines.ingest.stage import catch_up, ingest_delivery
 from pipelines.publish import publish
-from pipelines.reconcile.run import reconcile_day
-from pipelines.reference import load_reference
 from pipelines.sample.generate import DEFAULT_START, generate
 from pipelines.settings import load_settings, shared_path
 from pipelines.versions import PublishRefused, read_manifest, rollback, sha256_file
 from pipelines.warehouse import working_db
 
 DAYS = day_range(DEFAULT_START, 3)
-
-
-def _process(day: date, publish_too: bool = True):
-    settings = load_settings()
-    with working_db(settings) as con:
-        for department in ("education", "hrss", "rural"):
-            ingest_delivery(con, settings.inbox_dir, department, day)
-        catch_up(con, settings.inbox_dir, day)
-        load_reference(con, settings.reference_dir)
-        conform_day(con, day)
-        reconcile_day(con, day)
-        if publish_too:
-            return publish(con, settings.working_db, settings.published_db)
 
 
 def _as_of(path: Path) -> date:
@@ -52,7 +35,7 @@ def county(data_dir: Path) -> Path:
 
 def test_the_last_n_publishes_are_kept_and_rollback_swaps_one_back(county, monkeypatch):
     monkeypatch.setenv("YULU_KEEP_VERSIONS", "2")
-    done = [_process(day) for day in DAYS]
+    done = [process_day(day) for day in DAYS]
     published, shared = county / "yulu.duckdb", county / "yulu_shared.duckdb"
     manifest = read_manifest(county)
     kept = [v["version"] for v in manifest["versions"]]
@@ -75,7 +58,7 @@ def test_the_last_n_publishes_are_kept_and_rollback_swaps_one_back(county, monke
 
 
 def test_a_kept_version_changed_since_is_not_rolled_back_to(county):
-    first, second = _process(DAYS[0]), _process(DAYS[1])
+    first, second = process_day(DAYS[0]), process_day(DAYS[1])
     before = sha256_file(county / "yulu.duckdb")
     kept = county / "versions" / f"yulu_shared-{first.version}.duckdb"
     with kept.open("r+b") as f:
@@ -130,9 +113,9 @@ def _leave_a_wal(path: Path) -> None:
 def test_a_built_file_that_does_not_read_back_as_built_is_refused(
     county, monkeypatch, tamper, message
 ):
-    first = _process(DAYS[0])
+    first = process_day(DAYS[0])
     before = {p: sha256_file(p) for p in (county / "yulu.duckdb", county / "yulu_shared.duckdb")}
-    _process(DAYS[1], publish_too=False)
+    process_day(DAYS[1], publish_too=False)
     _tamper_then_verify(monkeypatch, tamper)
     settings = load_settings()
     with working_db(settings) as con, pytest.raises(PublishRefused, match=message):
@@ -151,14 +134,14 @@ def test_a_built_file_that_does_not_read_back_as_built_is_refused(
 def test_without_a_key_nothing_is_published(county, monkeypatch):
     monkeypatch.delenv("YULU_PSEUDONYM_KEY")
     settings = load_settings()
-    _process(DAYS[0], publish_too=False)
+    process_day(DAYS[0], publish_too=False)
     with working_db(settings) as con, pytest.raises(RuntimeError, match="YULU_PSEUDONYM_KEY"):
         publish(con, settings.working_db, settings.published_db)
     assert not settings.published_db.exists() and not shared_path(settings.published_db).exists()
 
 
 def test_the_manifest_records_each_files_checksums(county):
-    done = _process(DAYS[0])
+    done = process_day(DAYS[0])
     [version] = read_manifest(county)["versions"]
     for stem, tables in (("yulu", done.restricted), ("yulu_shared", done.shared)):
         record = version["files"][stem]
