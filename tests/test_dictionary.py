@@ -7,8 +7,7 @@ import re
 
 import duckdb
 import pytest
-from conftest import day_range
-from test_publish_versions import _process
+from conftest import day_range, process_day
 
 from pipelines.dictionary import LAYOUT, describe, markdown, shared_layout, shared_tables
 from pipelines.sample.generate import DEFAULT_START, generate
@@ -21,7 +20,7 @@ LATIN = re.compile(r"[A-Za-z]{3}")
 @pytest.fixture
 def published_files(data_dir):
     generate(data_dir, load_settings().reference_dir, households=60, days=1, seed=41)
-    _process(day_range(DEFAULT_START, 1)[0])
+    process_day(day_range(DEFAULT_START, 1)[0])
     return data_dir / "warehouse" / "yulu.duckdb", data_dir / "warehouse" / "yulu_shared.duckdb"
 
 
