@@ -27,6 +27,23 @@ def mask_name(name: str | None) -> str:
     return name[:1] + "*" if name else ""
 
 
+def mask_id_sql(column: str) -> str:
+    """`masking.mask_id` in SQL (published IDs carry no whitespace)."""
+    return (
+        f"case when {column} is null then null when length({column}) < 12 "
+        f"then repeat('*', length({column})) else left({column}, 6) "
+        f"|| repeat('*', length({column}) - 10) || right({column}, 4) end"
+    )
+
+
+def mask_name_sql(column: str) -> str:
+    """`masking.mask_name` in SQL."""
+    return (
+        f"case when {column} is null then null when trim({column}) = '' then '' "
+        f"else left(trim({column}), 1) || '*' end"
+    )
+
+
 class NameMasker:
     """Masks every one of a set of names inside free text, leftmost and longest first.
 

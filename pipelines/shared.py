@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from pipelines.dictionary import BLANK, KEEP, MASK_ID, MASK_NAME, MASK_TEXT, entry, shared_layout
 from pipelines.ingest.kinds import KINDS
-from pipelines.masking import NameMasker
+from pipelines.masking import NameMasker, mask_id_sql, mask_name_sql
 from pipelines.pseudonym import pseudonym_table
 
 CHILD_AGE = 14
@@ -30,23 +30,6 @@ CHILD_AGE = 14
 NOT_JOIN_KEY_RULES = ("ID-01", "ID-03")
 PSEUDONYMS = "yulu_pseudonyms"
 TEXTS = "yulu_masked_texts"
-
-
-def _mask_id_sql(column: str) -> str:
-    """`masking.mask_id` in SQL (published IDs carry no whitespace)."""
-    return (
-        f"case when {column} is null then null when length({column}) < 12 "
-        f"then repeat('*', length({column})) else left({column}, 6) "
-        f"|| repeat('*', length({column}) - 10) || right({column}, 4) end"
-    )
-
-
-def _mask_name_sql(column: str) -> str:
-    """`masking.mask_name` in SQL."""
-    return (
-        f"case when {column} is null then null when trim({column}) = '' then '' "
-        f"else left(trim({column}), 1) || '*' end"
-    )
 
 
 def _child_sql(table_alias: str) -> str:
@@ -72,9 +55,9 @@ def shared_table_sql(table: str, columns: list[str], source: str) -> str:
         how = entry(table, column).shared
         value = f"r.{column}"
         if how == MASK_ID:
-            value = f"case when {child} then null else {_mask_id_sql(value)} end"
+            value = f"case when {child} then null else {mask_id_sql(value)} end"
         elif how == MASK_NAME:
-            value = _mask_name_sql(value)
+            value = mask_name_sql(value)
             if is_case:
                 value = f"case when {child} then null else {value} end"
         elif how == MASK_TEXT:

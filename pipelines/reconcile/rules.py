@@ -11,8 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from pipelines.reconcile import lists
-
 ERROR, WARNING = "error", "warning"  # DESIGN §6 also has info; no rule here uses it yet
 
 # Tables whose rows carry an ID, with their department and whether they carry a household.
@@ -524,11 +522,12 @@ EMP_05 = Rule(
     WARNING,
     "a new-growth labourer of an eligible household (list 1) with no survey",
     "核实此人是否为新成长劳动力，是的补录入清单1并调查意愿。",
-    f"""
+    # list 1 of the day, built before the rules run (`run.py`)
+    """
     select household_id, id_number, null as discriminator, ['rural'] as departments,
-           format('乡村振兴：{{}}岁，初中或高中毕业后未在校，意愿台账中无该人（清单1漏登）', age)
+           format('乡村振兴：{}岁，初中或高中毕业后未在校，意愿台账中无该人（清单1漏登）', age)
                as detail
-    from ({lists.vocational_intent_sql()})
+    from day_vocational_intent
     where not surveyed
     """,
 )

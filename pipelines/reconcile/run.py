@@ -11,14 +11,17 @@ from pipelines.reconcile import lists
 from pipelines.reconcile.rules import RULES, Rule
 from pipelines.reconcile.views import day_views_sql, label_macros_sql
 
-LIST_TABLES = {
-    "vocational_intent": lists.vocational_intent_sql,
+# List 1 is built before the rules (EMP-05 reads it as `day_vocational_intent`); the rest after,
+# since the household profiles count the day's cases.
+LISTS_BEFORE_CASES = {"vocational_intent": lists.vocational_intent_sql}
+LISTS_AFTER_CASES = {
     "enrolled_students": lists.enrolled_students_sql,
     "graduates_current": lambda: lists.graduates_sql(current_year=True),
     "graduates_earlier": lambda: lists.graduates_sql(current_year=False),
     "persons": lists.persons_sql,
     "households": lists.household_profiles_sql,
 }
+LIST_TABLES = {**LISTS_BEFORE_CASES, **LISTS_AFTER_CASES}
 
 
 def case_sql(rule: Rule) -> str:
@@ -46,15 +49,14 @@ def reconcile_day(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, int]
     for statement in day_views_sql(as_of) + label_macros_sql():
         con.execute(statement)
     _require_reference_for(con, as_of)
-    counts = {
-        "discrepancies": replace_day(con, "reconcile.discrepancies", as_of, discrepancies_sql())
-    }
-    con.execute(
-        "create or replace temp view day_discrepancies as "
-        f"select * from reconcile.discrepancies where as_of = date '{as_of.isoformat()}'"
-    )
-    for table, build in LIST_TABLES.items():
-        counts[table] = replace_day(con, f"reconcile.{table}", as_of, build())
+    counts = {}
+    for stage in (LISTS_BEFORE_CASES, {"discrepancies": discrepancies_sql}, LISTS_AFTER_CASES):
+        for table, build in stage.items():
+            counts[table] = replace_day(con, f"reconcile.{table}", as_of, build())
+            con.execute(
+                f"create or replace temp view day_{table} as "
+                f"select * from reconcile.{table} where as_of = date '{as_of.isoformat()}'"
+            )
     replace_day(
         con,
         "reconcile.days",

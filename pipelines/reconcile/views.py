@@ -7,6 +7,7 @@ from datetime import date
 from pipelines.conform.masters import register_sql
 from pipelines.conform.run import CONFORM_TABLES
 from pipelines.ingest.kinds import DEPARTMENT_TITLES, ENROLLMENT_STATUSES, KINDS, LEVELS
+from pipelines.masking import mask_name_sql
 
 
 def day_views_sql(as_of: date) -> list[str]:
@@ -97,7 +98,7 @@ def label_macros_sql() -> list[str]:
             household_type = 'out_of_poverty'
             or (category is not null and coalesce(identified_on, d) <= d)""",
         # 张* for 张三丰: names in detail texts are masked, surname and * (DESIGN §7)
-        """create or replace temp macro masked_name(n) as left(n, 1) || '*'""",
+        f"create or replace temp macro masked_name(n) as {mask_name_sql('n')}",
         """create or replace temp macro household_label(t, c) as
             case when c is not null then '监测对象'
                  when t = 'out_of_poverty' then '脱贫户'
