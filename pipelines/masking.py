@@ -1,5 +1,6 @@
 """Masking for shareable outputs (DESIGN §7): an ID shows its first six and last four
-characters, a name its surname and `*`. Used by the checks' samples and by the worklists."""
+characters, a name its surname and `*`. In Python for the checks' samples and the worklists,
+and in SQL (`mask_id_sql`, `mask_name_sql`) for the shared warehouse and the rules' details."""
 
 from __future__ import annotations
 
