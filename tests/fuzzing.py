@@ -596,7 +596,10 @@ def _xlsx_bytes(table: Table, sheet_name: str) -> bytes:
 
 
 def _mixed(text: str, table: Table, encoding: str) -> bytes | None:
-    """A GBK or GB18030 file with one name pasted in as UTF-8."""
+    """A GBK or GB18030 file with one name pasted in as UTF-8 (None for a kind without names,
+    such as the verification returns)."""
+    if "name" not in table.fields:
+        return None
     names = [r.cells[table.column("name")] for r in table.records()]
     names = [n for n in names if isinstance(n, str) and len(n) >= 2]
     at = text.rfind(names[-1]) if names else -1

@@ -15,6 +15,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import polars as pl
+import pyarrow as pa
+
+from pipelines.ingest import bulk
 from pipelines.ingest.errors import FileRejected
 from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT, Kind, closest_kind, header_key, recognise
 from pipelines.ingest.sheets import NumberText, read_html, read_workbook
@@ -43,10 +47,14 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 @dataclass
 class Chunk:
-    """Consecutive rows below a header: the records, and the rows set aside with the reason."""
+    """Consecutive rows below a header: the records, and the rows set aside with the reason.
+
+    The records come as rows of cells, or (taken in bulk, `bulk.py`) as `frame`: columns c0,
+    c1… of the cells and source_row."""
 
     rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (source row, cells)
     set_aside: list[tuple[int, str, str, list[str]]] = field(default_factory=list)
+    frame: pl.DataFrame | None = None
 
 
 @dataclass
@@ -64,6 +72,7 @@ class Extract:
     header_keys: list[list[str]] = field(default_factory=list, repr=False)
     delimiter: str | None = None
     ends_with_line_break: bool = True
+    lines: pa.Array | None = field(default=None, repr=False)  # below the header, taken in bulk
 
     @property
     def unknown_columns(self) -> list[str]:
@@ -82,6 +91,9 @@ class Extract:
         with its reason; raises FileRejected for a fault found on the way (an open quote, a
         last line cut short), so its caller must take the file back out."""
         width, size = len(self.headers), size or CHUNK_ROWS
+        if self.lines is not None:
+            yield from self._bulk_chunks(width)
+            return
         chunk, last = Chunk(), None
         for row_no, cells in self.below:
             if _blank(cells):
@@ -104,6 +116,20 @@ class Extract:
             raise FileRejected("TRUNCATED", message)
         if chunk.rows or chunk.set_aside:
             yield chunk
+
+    def _bulk_chunks(self, width: int) -> Iterator[Chunk]:
+        firsts = {k[0] for k in self.header_keys if k}
+        blocks = bulk.bulk_chunks(
+            self.lines,
+            self.header_rows[-1] + 1,
+            self.delimiter,
+            width,
+            firsts,
+            lambda cells: _set_aside(cells, self.header_keys, width, self.from_excel),
+            self.ends_with_line_break,
+        )
+        for frame, aside in blocks:
+            yield Chunk(set_aside=aside, frame=frame)
 
 
 def _fit(cells: list[str], width: int) -> list[str]:
@@ -418,7 +444,13 @@ def read_file(path: Path, department: str) -> FileRead:
             message += "；未读取：" + "、".join(result.left_out)
         raise FileRejected("UNKNOWN_HEADER", message)
     if result.file_format == "text":
-        result.extracts[0].ends_with_line_break = result.text.endswith(("\n", "\r"))
+        extract = result.extracts[0]
+        extract.ends_with_line_break = result.text.endswith(("\n", "\r"))
+        lines = bulk.lines_of(result.text, result.delimiter)
+        if lines is not None:  # every record one line: the rows below the header in bulk
+            extract.lines = lines.slice(extract.header_rows[-1])
+            extract.below = iter(())  # the row reader held the text: let it go
+            result.text = None  # the lines hold it now
     kinds = {e.kind.name for e in result.extracts}
     if len(kinds) > 1:
         found = "；".join(f"工作表「{e.sheet}」为「{e.kind.title}」" for e in result.extracts)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -61,6 +62,7 @@ class FileOutcome:
     file_format: str | None = None
     sheet: str | None = None
     unknown_columns: tuple[str, ...] = ()
+    seconds: float = 0.0  # wall time taken to stage the file (not in the ledger)
 
     def ledger_row(self, department: str, delivery: date) -> list:
         """The values of `audit.files`, in the order of `AUDIT_FILES`."""
@@ -100,7 +102,18 @@ def _skip_reason(path: Path) -> str | None:
 Rows = list[tuple[int, list[str]]]  # (source row, cells) of one chunk's records
 
 
-def _raw_frame(extract: Extract, rows: Rows) -> tuple[pl.DataFrame, dict]:
+def _cells_frame(chunk: Chunk, width: int) -> pl.DataFrame:
+    """The chunk's records as columns c0, c1… of text cells, and source_row."""
+    if chunk.frame is not None:
+        return chunk.frame
+    columns = list(zip(*(cells for _, cells in chunk.rows), strict=True)) or [()] * width
+    data = {f"c{i}": list(column) for i, column in enumerate(columns)}
+    data["source_row"] = [row for row, _ in chunk.rows]
+    schema = {**{f"c{i}": pl.Utf8 for i in range(width)}, "source_row": pl.Int32}
+    return pl.DataFrame(data, schema=schema)
+
+
+def _raw_frame(extract: Extract, cells: pl.DataFrame) -> tuple[pl.DataFrame, dict]:
     """One text column per canonical field, taken by header (absent optional fields are null),
     and the rows whose columns for one field (证件号码 and 身份证号, say) disagree."""
     columns: dict[str, list[int]] = {}
@@ -110,21 +123,23 @@ def _raw_frame(extract: Extract, rows: Rows) -> tuple[pl.DataFrame, dict]:
     for f in extract.kind.fields:
         indices = columns.get(f.name, [])
         if len(indices) > 1:
-            data[f.name] = _one_of(extract, rows, indices, conflicts)
+            data[f.name] = _one_of(extract, cells, indices, conflicts)
+        elif indices:
+            data[f.name] = cells[f"c{indices[0]}"]
         else:
-            i = indices[0] if indices else None
-            data[f.name] = [cells[i] if i is not None else None for _, cells in rows]
+            data[f.name] = pl.Series([None] * cells.height, dtype=pl.Utf8)
     frame = pl.DataFrame(data, schema={f.name: pl.Utf8 for f in extract.kind.fields})
     return frame, conflicts
 
 
-def _one_of(extract: Extract, rows: Rows, indices: list[int], conflicts: dict) -> list[str]:
+def _one_of(extract: Extract, cells: pl.DataFrame, indices: list[int], conflicts: dict) -> list:
     """The first non-blank of several columns for one field; rows where they differ (after
     removing spaces) are quarantined rather than decided."""
     names = "」与「".join(extract.headers[i] for i in indices)
     values = []
-    for row, (_, cells) in enumerate(rows):
-        given = [cells[i] for i in indices if cells[i].strip()]
+    rows = zip(*(cells[f"c{i}"].to_list() for i in indices), strict=True)
+    for row, row_cells in enumerate(rows):
+        given = [c for c in row_cells if c.strip()]
         if len({header_key(v).upper() for v in given}) > 1:  # 002x and 002X are one ID
             conflicts.setdefault(row, []).append(("CONFLICT", f"列「{names}」的值不一致"))
         values.append(given[0] if given else "")
@@ -215,7 +230,11 @@ def _validate(extract: Extract, frame: pl.DataFrame, reasons: dict) -> None:
 
 
 def _staged_frame(
-    extract: Extract, rows: Rows, raw: pl.DataFrame, frame: pl.DataFrame, keep: pl.Series
+    extract: Extract,
+    source_rows: pl.Series,
+    raw: pl.DataFrame,
+    frame: pl.DataFrame,
+    keep: pl.Series,
 ) -> pl.DataFrame:
     extras = {}
     for f in extract.kind.fields:
@@ -227,7 +246,7 @@ def _staged_frame(
                 # the raw text is kept only where normalising changed it
                 kept = pl.select(pl.when(kept != as_text).then(kept)).to_series()
             extras[f"{f.name}_raw"] = kept
-    source_rows = pl.Series("source_row", [r for r, _ in rows], dtype=pl.Int32)
+    source_rows = source_rows.cast(pl.Int32).alias("source_row")
     full = pl.concat([frame, pl.DataFrame(extras).with_columns(source_rows)], how="horizontal")
     return full.filter(keep)
 
@@ -323,20 +342,21 @@ def _stage_extract(
 
 def _stage_chunk(con, read, extract, chunk, department, delivery, outcome) -> None:
     """Stages one chunk's records and quarantines the rest."""
-    raw, conflicts = _raw_frame(extract, chunk.rows)
+    cells = _cells_frame(chunk, len(extract.headers))
+    raw, conflicts = _raw_frame(extract, cells)
     frame, reasons = _normalise(extract, chunk.rows, raw, delivery)
     for row, found in conflicts.items():
         reasons.setdefault(row, []).extend(found)
     _validate(extract, frame, reasons)
-    keep = pl.Series([i not in reasons for i in range(len(chunk.rows))], dtype=pl.Boolean)
-    staged = _staged_frame(extract, chunk.rows, raw, frame, keep)
+    keep = ~pl.int_range(cells.height, eager=True).is_in(list(reasons))
+    staged = _staged_frame(extract, cells["source_row"], raw, frame, keep)
     _insert_staged(con, extract, staged, read, department, delivery)
-    rejected = _rejected_rows(chunk, reasons)
+    rejected = _rejected_rows(chunk, cells, reasons)
     _insert_rejected(con, rejected, read, extract, department, delivery)
-    outcome.rows_read += len(chunk.rows) + len(chunk.set_aside)
+    outcome.rows_read += cells.height + len(chunk.set_aside)
     outcome.rows_staged += staged.height
     outcome.rows_quarantined += len(rejected)
-    outcome.records += len(chunk.rows) + sum(c not in NOT_RECORDS for _, c, _, _ in chunk.set_aside)
+    outcome.records += cells.height + sum(c not in NOT_RECORDS for _, c, _, _ in chunk.set_aside)
 
 
 def _mark_rounded_ids(con, read: FileRead, delivery: date) -> None:
@@ -378,11 +398,13 @@ def _sha_or_none(path: Path) -> str | None:
         return None
 
 
-def _rejected_rows(chunk: Chunk, reasons: dict) -> list[tuple[int, str, str, list[str]]]:
-    rows = [
-        (chunk.rows[i][0], codes[0][0], "；".join(r for _, r in codes), chunk.rows[i][1])
-        for i, codes in sorted(reasons.items())
-    ]
+def _rejected_rows(
+    chunk: Chunk, cells: pl.DataFrame, reasons: dict
+) -> list[tuple[int, str, str, list[str]]]:
+    rows = []
+    for i, codes in sorted(reasons.items()):
+        *row_cells, source_row = cells.row(i)
+        rows.append((source_row, codes[0][0], "；".join(r for _, r in codes), row_cells))
     return sorted(rows + chunk.set_aside, key=lambda r: r[0])
 
 
@@ -507,7 +529,9 @@ def _stage_delivery(con, inbox_dir: Path, department: str, delivery: date) -> li
     if folder.is_dir():
         seen: set[str] = set()
         for path in delivered_files(folder):
+            started = time.perf_counter()
             outcome = stage_file(con, path, department, delivery, seen)
+            outcome.seconds = time.perf_counter() - started
             outcome.file_name = _as_text(str(path.relative_to(folder)))  # with its subfolder
             outcomes.append(outcome)
         _set_aside_reexports(con, outcomes, delivery)

@@ -190,16 +190,4 @@ def _enum_list(s: pl.Series, f: Field) -> tuple[pl.Series, pl.Series]:
 
 def normalise_ids(s: pl.Series, latest: date) -> pl.DataFrame:
     """Columns id_number (join key or null), id_status and id_cleaned for a raw ID column."""
-    unique = s.unique().to_list()
-    table = {raw: (ids.clean_id(raw), *ids.classify_id(raw, latest)) for raw in unique}
-    lookup = pl.DataFrame(
-        {
-            "raw": list(table),
-            "id_cleaned": [v[0] or None for v in table.values()],
-            "id_status": [v[1] for v in table.values()],
-            "id_number": [v[2] for v in table.values()],
-        },
-        schema={"raw": pl.Utf8, "id_cleaned": pl.Utf8, "id_status": pl.Utf8, "id_number": pl.Utf8},
-    )
-    parsed = pl.DataFrame({"raw": s}).join(lookup, on="raw", how="left", nulls_equal=True)
-    return parsed.drop("raw")
+    return ids.classify_ids(s, latest).select("id_number", "id_status", "id_cleaned")

@@ -1,0 +1,75 @@
+"""The bulk reader (`pipelines/ingest/bulk.py`) against the row reader: every delimited fuzz case
+is staged twice, once taken in bulk and once row by row, and the two must leave the same ledger,
+the same staged rows and the same quarantined rows with the same reasons. The row reader is
+the reference: its behaviour is what the read tests check against hand-made files."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from fuzzing import build_case
+
+from pipelines.ingest import bulk
+from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT
+from pipelines.ingest.stage import ingest_delivery
+from pipelines.settings import load_settings
+from pipelines.warehouse import working_db
+
+DAY = date(2026, 11, 30)
+SEEDS = range(4_000_000, 4_000_000 + 160)
+
+
+def _staged(root, case, monkeypatch, in_bulk: bool, taken: list) -> dict:
+    inbox = root / ("bulk" if in_bulk else "rows") / str(case.seed)
+    folder = inbox / DAY.isoformat() / case.department
+    folder.mkdir(parents=True)
+    for name, data in case.files.items():
+        (folder / name).write_bytes(data)
+    monkeypatch.setattr(bulk, "BULK_MIN_CHARS", 0 if in_bulk else float("inf"))
+    real = bulk.lines_of
+
+    def counted(*args):
+        lines = real(*args)
+        taken.append(lines is not None)
+        return lines
+
+    monkeypatch.setattr(bulk, "lines_of", counted)
+    monkeypatch.setenv("YULU_DATA_DIR", str(root / ("bulk-db" if in_bulk else "rows-db")))
+    with working_db(load_settings()) as con:
+        ingest_delivery(con, inbox, case.department, DAY)
+        found = {
+            "files": con.execute(
+                "select file_name, kind, status, reason_code, rows_read, rows_staged, "
+                "rows_quarantined, rows_counted, detail from audit.files order by file_name"
+            ).fetchall(),
+            "rejected": con.execute(
+                "select file_sha256, sheet, source_row, reason_code, reason, raw "
+                "from audit.rejected_rows order by all"
+            ).fetchall(),
+        }
+        for kind in KINDS_BY_DEPARTMENT[case.department]:
+            found[kind.name] = con.execute(
+                f"select * exclude (delivery_date) from staging.{kind.name} order by all"
+            ).fetchall()
+    monkeypatch.undo()
+    return found
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_bulk_and_row_readers_stage_the_same(seed, tmp_path, monkeypatch):
+    case = build_case(seed)
+    if case.encoding is None:
+        pytest.skip("a workbook: always read row by row")
+    in_bulk = _staged(tmp_path, case, monkeypatch, True, [])
+    by_rows = _staged(tmp_path, case, monkeypatch, False, [])
+    assert in_bulk == by_rows, case.label()
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8"])
+def test_a_plain_delimited_file_is_taken_in_bulk(encoding, tmp_path, monkeypatch):
+    case = build_case(4_000_001, only=[f"encoding:{encoding}", "ragged_rows", "totals_rows"])
+    taken: list[bool] = []
+    found = _staged(tmp_path, case, monkeypatch, True, taken)
+    assert taken == [True]
+    assert [status for _, _, status, *_ in found["files"]] == ["staged"]
