@@ -294,6 +294,9 @@ def _target_of(fn: Callable | str) -> dict:
         return {"module": module, "qualname": qualname, "file": None}
     module = fn.__module__
     file = getattr(sys.modules.get(module), "__file__", None)
+    if module == "__main__":  # run with -m: the child imports it by its real name
+        spec = getattr(sys.modules["__main__"], "__spec__", None)
+        module = spec.name if spec is not None else module
     if module == "__main__" or "<locals>" in fn.__qualname__:
         raise ValueError(
             f"{fn.__qualname__} cannot be run in a child: give a module-level function of an "
