@@ -14,8 +14,8 @@ The other kinds scale with the members as in the issue's province-scale day (7M 
 (valid ID check characters, names from a few common characters); a small share of the rows
 carries what the rules look for: a person in two households, payments to students not
 enrolled, enrolled students of eligible households not paid, graduates with no job, members
-with 务工时间 and no employment. `write_manifest` writes a manifest for files written by
-someone else (the tests' hand-made days).
+with 务工时间 and no employment, payments under another household's number. `write_manifest`
+writes a manifest for files written by someone else (the tests' hand-made days).
 
     .venv/bin/python -m tests.benchmarks.province_fixture --data-dir /tmp/peers-dev \
         --members 300000 [--day 2026-12-01] [--seed 7]
@@ -202,6 +202,8 @@ def _rows(members: int, seed: int) -> tuple[int, dict[str, list[list[str]]]]:
             else paid_to[k // 2 % len(paid_to)]
         )
         hh, pid, name, _, _ = people[i]
+        if rng.random() < 0.01:  # paid under another household's number (LINK-02)
+            hh = f"4112241{rng.randint(1, household_no):09d}"
         term = rng.choice(("2026年春季", "2026年秋季"))
         status = rng.choices(("已发放", "待发放", "退回"), (90, 8, 2))[0]
         out["rural_subsidies"].append(
