@@ -190,7 +190,7 @@ def floor(
     t = time.perf_counter()
     con.execute(f"attach {_sql_text(str(pub_db))} as pub")
     copies = 0
-    while True:
+    while files:
         for i in range(len(files)):
             con.execute(f"create table pub.c{copies:04d} as select * from f{i:02d}")
             copies += 1
@@ -314,6 +314,8 @@ def _rule_one_person_two_households(f):
 
 
 def _living(members):
+    if "人员状态" not in members.columns:  # optional in DESIGN §3: blank means 正常
+        return members
     return members[~members["人员状态"].isin(["死亡", "迁出"])]
 
 
