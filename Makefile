@@ -16,12 +16,12 @@ SAMPLE_FROM := 2026-11-30
 SAMPLE_TO := 2026-12-02
 DAGSTER_PORT ?= 3000
 
-.PHONY: setup demo test check lint dev clean bench-read
+.PHONY: setup demo test check lint dev clean bench bench-read
 
 $(BIN)/yulu: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --disable-pip-version-check uv==0.13.9
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
 	touch $@
 
@@ -63,6 +63,14 @@ BENCH_ROWS ?= 1000000
 BENCH_DIR ?= $(or $(TMPDIR),/tmp)/yulu-bench
 bench-read: setup
 	$(BIN)/python -m tests.benchmarks.read_large_csv --rows $(BENCH_ROWS) --workdir $(BENCH_DIR)/read
+
+# A province's day (issue 7): `yulu sample --province` (kept between runs), then the full day,
+# the following day, the floor, the naive pandas peer and the county through Dagster, in one
+# run; prints the figures and ratios and writes them to $(YULU_DATA_DIR)/bench/.
+BENCH_HOUSEHOLDS ?= 2000000
+bench: setup
+	$(BIN)/python -m tests.benchmarks.province --households $(BENCH_HOUSEHOLDS) \
+	  --workdir $(BENCH_DIR)/province --out $(YULU_DATA_DIR)/bench
 
 clean:
 	rm -rf $(VENV)
