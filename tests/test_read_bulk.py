@@ -73,3 +73,20 @@ def test_a_plain_delimited_file_is_taken_in_bulk(encoding, tmp_path, monkeypatch
     found = _staged(tmp_path, case, monkeypatch, True, taken)
     assert taken == [True]
     assert [status for _, _, status, *_ in found["files"]] == ["staged"]
+
+
+def test_a_file_holding_every_line_mark_is_read_row_by_row_and_loses_nothing(tmp_path, monkeypatch):
+    case = build_case(4_000_001, only=["encoding:utf-8"])
+    name = case.main
+    text = case.files[name].decode("utf-8")
+    lines = text.split("\n")
+    # a control character of each kind the bulk reader could cut lines with, in a name cell
+    lines[1] = lines[1].replace(",", ",\x1f\x1e\x1d\x1c\x07", 1)
+    case.files[name] = "\n".join(lines).encode("utf-8")
+    taken: list[bool] = []
+    in_bulk = _staged(tmp_path, case, monkeypatch, True, taken)
+    by_rows = _staged(tmp_path, case, monkeypatch, False, [])
+    assert taken == []  # never handed to the bulk reader
+    assert in_bulk == by_rows
+    [(_, _, status, _, rows_read, staged, quarantined, *_)] = in_bulk["files"]
+    assert (status, rows_read, staged + quarantined) == ("staged", case.rows_read, case.rows_read)

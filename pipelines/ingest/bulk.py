@@ -37,16 +37,22 @@ _LINE_MARKS = "\x1f\x1e\x1d\x1c\x07"  # a character the file lacks reads each li
 SetAside = Callable[[list[str]], "tuple[str, str] | None"]
 
 
-def lines_of(text: str, delimiter: str) -> pa.Array | None:
-    """Every physical line of `text` (split at \\r\\n, \\r or \\n as the row reader does), or None
-    where the file cannot be taken in bulk: small, or a quoted field over several lines."""
-    if len(text) < BULK_MIN_CHARS:
-        return None
-    mark = next((m for m in _LINE_MARKS if m not in text), None)
-    if mark is None:
-        return None
+def worth_it(text: str) -> bool:
+    """Whether a decoded delimited file is large enough for the bulk reader."""
+    return len(text) >= BULK_MIN_CHARS
+
+
+def free_mark(data: bytes) -> str | None:
+    """A character `data` lacks, to read each line as one cell (None: the file has them all)."""
+    return next((m for m in _LINE_MARKS if m.encode() not in data), None)
+
+
+def lines_of(data: bytes, delimiter: str, mark: str) -> pa.Array | None:
+    """Every physical line of the UTF-8 `data` (split at \r\n, \r or \n as the row reader
+    does), or None where the file cannot be taken in bulk: a quoted field over several lines.
+    `mark` is a character the data lacks (`free_mark`)."""
     table = pv.read_csv(
-        pa.py_buffer(text.encode("utf-8")),
+        pa.py_buffer(data),
         read_options=pv.ReadOptions(column_names=["line"], block_size=1 << 25),
         parse_options=pv.ParseOptions(
             delimiter=mark,
@@ -62,15 +68,18 @@ def lines_of(text: str, delimiter: str) -> pa.Array | None:
         ),
     )
     lines = table.column("line").combine_chunks()
-    if text.endswith(("\n", "\r")):
+    del table
+    if data.endswith((b"\n", b"\r")):
         # the row reader sees no line after the last line break; PyArrow may add an empty one
         if len(lines) and lines[-1].as_py() == "":
             lines = lines.slice(0, len(lines) - 1)
-    quoted = pc.filter(lines, pc.match_substring(lines, '"'))
-    for line in quoted.to_pylist():
-        # the csv module keeps a quote open at the end of a line by taking in the line break
-        if any("\n" in cell for cell in next(csv.reader([line + "\n"], delimiter=delimiter))):
-            return None  # a quoted field runs on to the next line: read row by row
+    if b'"' in data:
+        quoted = pc.filter(lines, pc.match_substring(lines, '"'))
+        for line in quoted.to_pylist():
+            # the csv module keeps a quote open at the end of a line by taking in the break
+            cells = next(csv.reader([line + "\n"], delimiter=delimiter))
+            if any("\n" in cell for cell in cells):
+                return None  # a quoted field runs on to the next line: read row by row
     return lines
 
 

@@ -446,16 +446,30 @@ def read_file(path: Path, department: str) -> FileRead:
     if result.file_format == "text":
         extract = result.extracts[0]
         extract.ends_with_line_break = result.text.endswith(("\n", "\r"))
-        lines = bulk.lines_of(result.text, result.delimiter)
-        if lines is not None:  # every record one line: the rows below the header in bulk
-            extract.lines = lines.slice(extract.header_rows[-1])
-            extract.below = iter(())  # the row reader held the text: let it go
-            result.text = None  # the lines hold it now
+        if bulk.worth_it(result.text):
+            _take_in_bulk(result, extract)
     kinds = {e.kind.name for e in result.extracts}
     if len(kinds) > 1:
         found = "；".join(f"工作表「{e.sheet}」为「{e.kind.title}」" for e in result.extracts)
         raise FileRejected("MIXED_KINDS", f"一个文件中有多种报表（{found}），请分开报送")
     return result
+
+
+def _take_in_bulk(result: FileRead, extract: Extract) -> None:
+    """Hands the rows below the header to the bulk reader where every record is one line. A
+    file without quotes lets go of its decoded text first: a province's register is gigabytes
+    as text, again as UTF-8 and again as lines."""
+    data = result.text.encode("utf-8")
+    mark = bulk.free_mark(data)
+    if mark is None:
+        return
+    if '"' not in result.text:  # no field can run over a line: the bulk reader will take it
+        result.text, extract.below = None, iter(())
+    lines = bulk.lines_of(data, result.delimiter, mark)
+    del data
+    if lines is not None:
+        extract.lines = lines.slice(extract.header_rows[-1])
+        result.text, extract.below = None, iter(())  # the lines hold it now
 
 
 def _refuse_records_without_header(result: FileRead, headless) -> None:
