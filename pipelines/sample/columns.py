@@ -128,14 +128,14 @@ class IdAllocator:
         cell = (address.astype(np.int64) * self.span + (born - self.first)) * 2 + male
         k = self._take(cell)
         numbers = self._numbers(address, born, male, cell, k)
-        clash = numbers.is_in(self.reserved).to_numpy()
+        clash = numbers.is_in(self.reserved.implode()).to_numpy()
         while clash.any():  # a handful at most: the county has a few dozen such people
             k[clash] = self._take(cell[clash])
             numbers = numbers.scatter(
                 np.flatnonzero(clash),
                 self._numbers(address[clash], born[clash], male[clash], cell[clash], k[clash]),
             )
-            clash = numbers.is_in(self.reserved).to_numpy()
+            clash = numbers.is_in(self.reserved.implode()).to_numpy()
         return numbers
 
     def _take(self, cell: np.ndarray) -> np.ndarray:
