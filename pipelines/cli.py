@@ -7,6 +7,7 @@ import argparse
 import logging
 import os
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -23,20 +24,34 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(prog="yulu", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    sample = commands.add_parser("sample", help="write a synthetic county into the inbox")
+    sample = commands.add_parser(
+        "sample", help="write a synthetic county (or, with --province, 河南) into the inbox"
+    )
+    sample.add_argument(
+        "--province",
+        action="store_true",
+        help="all of 河南's villages as CSV, 2 delivery days, the county sample embedded",
+    )
     sample.add_argument(
         "--households",
         type=int,
-        default=3000,
-        help="households to draw (default 3000); a small county grows until every rule has cases",
+        default=None,
+        help="households to draw (default 3000; 2,000,000 with --province); a small county "
+        "grows until every rule has cases",
     )
-    sample.add_argument("--days", type=int, default=3, help="delivery days to write (default 3)")
+    sample.add_argument(
+        "--days",
+        type=int,
+        default=None,
+        help="delivery days to write (default 3; not with --province)",
+    )
     sample.add_argument("--seed", type=int, default=20261130, help="same seed, same files")
     sample.add_argument(
         "--divisions",
         type=Path,
         default=None,
-        help="division codes CSV (default: 卢氏县 from data/reference)",
+        help="division codes CSV (default: 卢氏县 from data/reference; with --province, "
+        "河南's divisions_41.csv)",
     )
     sample.add_argument(
         "--start",
@@ -121,9 +136,13 @@ def _rules(args) -> int:
 
 
 def _sample(args) -> int:
+    if args.province:
+        return _sample_province(args)
     from pipelines.sample.generate import generate
 
     settings = load_settings()
+    args.households = 3000 if args.households is None else args.households
+    args.days = 3 if args.days is None else args.days
     world, key = generate(
         settings.data_dir,
         settings.reference_dir,
@@ -144,6 +163,41 @@ def _sample(args) -> int:
     print(
         f"ingestion key: {key.with_name('ingest_key.csv')} (each file's status and rows set aside)"
     )
+    return 0
+
+
+def _sample_province(args) -> int:
+    from pipelines.sample.province import DEFAULT_HOUSEHOLDS, generate_province
+
+    if args.days is not None:
+        raise SystemExit("--days does not apply to --province: it writes two delivery days")
+    settings = load_settings()
+    started = time.monotonic()
+
+    def progress(message: str) -> None:
+        print(f"[{time.monotonic() - started:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+    try:
+        province = generate_province(
+            settings.data_dir,
+            settings.reference_dir,
+            DEFAULT_HOUSEHOLDS if args.households is None else args.households,
+            args.seed,
+            args.start,
+            args.divisions,
+            progress,
+        )
+    except ValueError as refused:
+        raise SystemExit(f"yulu sample --province: {refused}") from None
+    print(
+        f"sample province: {province.households:,} households, {province.members:,} members, "
+        f"2 days ({args.start} to {args.start + timedelta(days=1)}), "
+        f"{time.monotonic() - started:.0f} s"
+    )
+    print(f"inbox: {settings.inbox_dir}")
+    print(f"answer key: {province.key_path} ({province.cases} injected cases, all in 卢氏县)")
+    print(f"ingestion key: {province.key_path.with_name('ingest_key.csv')}")
+    print(f"manifest: {province.manifest_path}")
     return 0
 
 

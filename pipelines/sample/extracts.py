@@ -67,7 +67,9 @@ MEMBER_HEADER = [
 ]
 
 
-def _member_rows(world: World, day: int, dirt: Dirt) -> list[list]:
+def member_rows(world: World, day: int, dirt: Dirt) -> list[list]:
+    """The register's rows on world day `day`; dates, amounts and blanks left typed (a workbook
+    writes them as cells, `as_text` spells them for a delimited file)."""
     rng = dirt.rng
     rows = []
     extra = {}
@@ -114,6 +116,20 @@ def _member_rows(world: World, day: int, dirt: Dirt) -> list[list]:
     return rows
 
 
+def as_text(row: list, dirt: Dirt) -> list[str]:
+    """A register row as a delimited file prints it: dates and amounts spelled as clerks do."""
+    return [
+        dirt.day(v)
+        if isinstance(v, date)
+        else dirt.amount(v)
+        if isinstance(v, float)
+        else ""
+        if v is None
+        else v
+        for v in row
+    ]
+
+
 def write_members(path: Path, world: World, day: int, dirt: Dirt, as_of: date) -> None:
     """家庭成员信息 as the monitoring system exports it: a title row, a two-level header."""
     book = workbook(path)
@@ -135,7 +151,7 @@ def write_members(path: Path, world: World, day: int, dirt: Dirt, as_of: date) -
             sheet.merge_range(1, first, 1, last, label, bold)
             for c in range(first, last + 1):
                 sheet.write_string(2, c, MEMBER_HEADER[c], bold)
-    rows = _member_rows(world, day, dirt)
+    rows = member_rows(world, day, dirt)
     for r, row in enumerate(rows, start=3):
         for c, value in enumerate(row):
             if isinstance(value, date):
@@ -158,20 +174,23 @@ def write_members(path: Path, world: World, day: int, dirt: Dirt, as_of: date) -
     dirt.expect(path, records=len(rows), TOTALS_ROW=1)
 
 
-def write_subsidies(path: Path, world: World, day: int, dirt: Dirt) -> None:
-    header = [
-        "学期",
-        "户编号",
-        "学生姓名",
-        "证件号码",
-        "就读学校",
-        "学历层次",
-        "年级",
-        "补助金额（元）",
-        "发放日期",
-        "发放状态",
-    ]
-    rows = [
+SUBSIDY_HEADER = [
+    "学期",
+    "户编号",
+    "学生姓名",
+    "证件号码",
+    "就读学校",
+    "学历层次",
+    "年级",
+    "补助金额（元）",
+    "发放日期",
+    "发放状态",
+]
+SUBSIDY_FOOTER = ("制表人：王丽,,,审核人：张建国,,,,,,", "注：本表共{records}人，金额单位为元")
+
+
+def subsidy_rows(world: World, day: int, dirt: Dirt) -> list[list[str]]:
+    return [
         [
             dirt.term(x.term),
             x.household_id,
@@ -187,31 +206,37 @@ def write_subsidies(path: Path, world: World, day: int, dirt: Dirt) -> None:
         for x in world.payments
         if active(x, day)
     ]
+
+
+def write_subsidies(path: Path, world: World, day: int, dirt: Dirt) -> None:
+    rows = subsidy_rows(world, day, dirt)
     records = len(rows)
-    rows.insert(records // 2, [""] * len(header))  # a blank line left in the middle
-    footer = ("制表人：王丽,,,审核人：张建国,,,,,,", f"注：本表共{records}人，金额单位为元")
-    write_csv(path, header, rows, "utf-8-sig", footer=footer)
+    rows.insert(records // 2, [""] * len(SUBSIDY_HEADER))  # a blank line left in the middle
+    footer = (SUBSIDY_FOOTER[0], SUBSIDY_FOOTER[1].format(records=records))
+    write_csv(path, SUBSIDY_HEADER, rows, "utf-8-sig", footer=footer)
     dirt.expect(path, records=records, FOOTER_ROW=2)
 
 
-def write_intents(path: Path, world: World, day: int, dirt: Dirt) -> None:
-    header = [
-        "户编号",
-        "姓名",
-        "证件号码",
-        "人员类别",
-        "毕业年份",
-        "意愿",
-        "意向院校或地区",
-        "帮扶措施",
-        "调查日期",
-        "调查人",
-    ]
-    rows = [
+INTENT_HEADER = [
+    "户编号",
+    "姓名",
+    "证件号码",
+    "人员类别",
+    "毕业年份",
+    "意愿",
+    "意向院校或地区",
+    "帮扶措施",
+    "调查日期",
+    "调查人",
+]
+
+
+def intent_rows(world: World, day: int, dirt: Dirt, unicode_spaces: bool = True) -> list[list[str]]:
+    return [
         [
             i.household_id,
             dirt.name(i.person.name),
-            dirt.id(i.person.id_number),
+            dirt.id(i.person.id_number, unicode_spaces),
             i.category,
             str(i.graduation_year or ""),
             i.intent,
@@ -223,7 +248,11 @@ def write_intents(path: Path, world: World, day: int, dirt: Dirt) -> None:
         for i in world.intents
         if active(i, day)
     ]
-    write_csv(path, header, rows, "utf-8")
+
+
+def write_intents(path: Path, world: World, day: int, dirt: Dirt) -> None:
+    rows = intent_rows(world, day, dirt)
+    write_csv(path, INTENT_HEADER, rows, "utf-8")
     dirt.expect(path, records=len(rows))
 
 
@@ -244,7 +273,7 @@ ENROLLMENT_HEADER = [
 ]
 
 
-def _enrollment_rows(world: World, day: int, dirt: Dirt, department: str) -> list[list[str]]:
+def enrollment_rows(world: World, day: int, dirt: Dirt, department: str) -> list[list[str]]:
     return [
         [
             dirt.name(e.person.name),
@@ -269,20 +298,26 @@ def _enrollment_rows(world: World, day: int, dirt: Dirt, department: str) -> lis
 def write_education(path: Path, world: World, day: int, dirt: Dirt, as_of: date) -> None:
     """The provincial student system's "Excel" export: a web page, in GB18030, one school's
     students together with the school's name merged down them."""
-    rows = sorted(_enrollment_rows(world, day, dirt, "education"), key=lambda r: r[3])
+    rows = sorted(enrollment_rows(world, day, dirt, "education"), key=lambda r: r[3])
     title = f"职业院校学籍信息（截至{as_of:%Y年%m月%d日}）"
     write_html_xls(path, ENROLLMENT_HEADER, rows, "gb18030", title=title, merge_down=3)
     dirt.expect(path, records=len(rows))
 
 
+def failed_formula_row(shape: list[str], dirt: Dirt) -> list[str]:
+    """A stranger's row whose 学籍状态 formula failed (#N/A): quarantined as CELL_ERROR."""
+    failed = [made_up_name(dirt.rng), dirt.outsider_id(), *shape[2:]]
+    failed[ENROLLMENT_HEADER.index("学籍状态")] = ExcelError("#N/A")
+    return failed
+
+
 def write_technical(path: Path, world: World, day: int, dirt: Dirt) -> None:
     """技工院校学籍 from an old system, as a binary .xls: a notes sheet first, a hidden sheet
     with an earlier copy, and now and then a row whose 学籍状态 formula failed (#N/A)."""
-    rows = _enrollment_rows(world, day, dirt, "hrss")
+    rows = enrollment_rows(world, day, dirt, "hrss")
     data = [ENROLLMENT_HEADER, *rows]
     if rows:
-        failed = [made_up_name(dirt.rng), dirt.outsider_id(), *rows[0][2:]]
-        failed[ENROLLMENT_HEADER.index("学籍状态")] = ExcelError("#N/A")
+        failed = failed_formula_row(rows[0], dirt)
         data.insert(dirt.rng.randint(1, len(data)), failed)
     notes = XlsSheet("填表说明", [ENROLLMENT_HEADER], notes=["学籍状态按“在籍、休学、毕业”填写"])
     earlier = XlsSheet("上期数据", [ENROLLMENT_HEADER, *rows], hidden=True)
@@ -290,25 +325,30 @@ def write_technical(path: Path, world: World, day: int, dirt: Dirt) -> None:
     dirt.expect(path, records=len(rows), CELL_ERROR=1)
 
 
-def write_employment(path: Path, world: World, day: int, dirt: Dirt) -> None:
-    header = [
-        "姓名",
-        "公民身份号码",
-        "就业状态",
-        "就业形式",
-        "用人单位",
-        "统一社会信用代码",
-        "就业地区",
-        "就业日期",
-        "月收入（元）",
-        "登记日期",
-    ]
+EMPLOYMENT_HEADER = [
+    "姓名",
+    "公民身份号码",
+    "就业状态",
+    "就业形式",
+    "用人单位",
+    "统一社会信用代码",
+    "就业地区",
+    "就业日期",
+    "月收入（元）",
+    "登记日期",
+]
+
+
+def employment_rows(
+    world: World, day: int, dirt: Dirt, unicode_spaces: bool = False
+) -> list[list[str]]:
+    """HR's records on world day `day`, without the strangers' rows (`strangers`)."""
 
     def row(j, change=None):
         change = change or {}
         return [
             dirt.name(j.printed_name or j.person.name),
-            dirt.id(change.get("id_number", j.person.id_number), unicode_spaces=False),
+            dirt.id(change.get("id_number", j.person.id_number), unicode_spaces=unicode_spaces),
             j.status,
             j.form,
             j.employer,
@@ -321,14 +361,19 @@ def write_employment(path: Path, world: World, day: int, dirt: Dirt) -> None:
 
     rows = [row(j) for j in world.jobs if active(j, day)]
     rows += [row(j, change) for j, change in world.extra_job_rows if active(j, day)]
+    return rows
+
+
+def write_employment(path: Path, world: World, day: int, dirt: Dirt) -> None:
+    rows = employment_rows(world, day, dirt)
     records = len(rows)
     if rows:
-        rows += _strangers(rows[0], dirt)
-    write_csv(path, header, rows, "gbk")
+        rows += strangers(rows[0], dirt)
+    write_csv(path, EMPLOYMENT_HEADER, rows, "gbk")
     dirt.expect(path, records=records, ID_MISSING=1, FIELD_COUNT=1)
 
 
-def _strangers(shape: list[str], dirt: Dirt) -> list[list[str]]:
+def strangers(shape: list[str], dirt: Dirt) -> list[list[str]]:
     """Rows of people in no household here, each spoiled so that it can never become a key:
     an ID Excel turned into a number (staged as truncated), a placeholder ID (quarantined), and
     a row with one field too many (quarantined)."""
@@ -341,9 +386,19 @@ def _strangers(shape: list[str], dirt: Dirt) -> list[list[str]]:
     ]
 
 
-def write_training(path: Path, world: World, day: int, dirt: Dirt) -> None:
-    header = ["姓名", "身份证号码", "培训项目", "培训类别", "开始日期", "结束日期", "是否取得证书"]
-    rows = [
+TRAINING_HEADER = [
+    "姓名",
+    "身份证号码",
+    "培训项目",
+    "培训类别",
+    "开始日期",
+    "结束日期",
+    "是否取得证书",
+]
+
+
+def training_rows(world: World, dirt: Dirt) -> list[list[str]]:
+    return [
         [
             dirt.name(c.person.name),
             dirt.id(c.person.id_number),
@@ -355,6 +410,10 @@ def write_training(path: Path, world: World, day: int, dirt: Dirt) -> None:
         ]
         for c in world.courses
     ]
+
+
+def write_training(path: Path, world: World, day: int, dirt: Dirt) -> None:
+    rows = training_rows(world, dirt)
     # Excel's "Unicode text": UTF-16 with a BOM, separated by tabs
-    write_csv(path, header, rows, "utf-16", delimiter="\t")
+    write_csv(path, TRAINING_HEADER, rows, "utf-16", delimiter="\t")
     dirt.expect(path, records=len(rows))
