@@ -252,3 +252,47 @@ def test_formula_text_from_the_records_stays_text(county: Path, tmp_path: Path):
             seen.setdefault(cell.value, set()).add(cell.data_type)
     for value in DANGEROUS[: len(cases)] + ["@SUM(1+1)", "+*"]:
         assert seen.get(value) == {"s"}, value
+
+
+def _values(path: Path) -> list:
+    return [(sheet, cell.coordinate, cell.value) for sheet, cell in _all_cells(path)]
+
+
+def test_lists_that_did_not_change_are_copied_from_the_day_before(county: Path, tmp_path: Path):
+    """A day exported again, beside the earlier days' folders: a village whose lists are what
+    they were gets the earlier file, byte for byte; one whose lists changed gets a new one; and
+    every workbook reads as a fresh export (into an empty folder) reads."""
+    work, exports = tmp_path / "work.duckdb", tmp_path / "exports"
+    shutil.copyfile(county / "warehouse" / "work.duckdb", work)
+    shutil.copytree(county / "exports", exports)
+    before, day = DAYS[-2], DAYS[-1]
+    with duckdb.connect(str(work)) as con:
+        [(village,)] = con.execute(
+            "select village_code from reconcile.enrolled_students where as_of = ? "
+            "and village_code is not null order by village_code limit 1",
+            [day],
+        ).fetchall()
+        con.execute(
+            "update reconcile.enrolled_students set school_name = '改过的学校' "
+            "where as_of = ? and village_code = ?",
+            [day, village],
+        )
+        export_day(con, exports, day)
+        export_day(con, tmp_path / "fresh", day)
+    books = sorted(
+        p.relative_to(exports / day.isoformat())
+        for p in (exports / day.isoformat()).rglob("*四类清单.xlsx")
+    )
+    assert len(books) > 20
+    copied = changed = 0
+    for book in books:
+        path, earlier = exports / day.isoformat() / book, exports / before.isoformat() / book
+        assert _values(path) == _values(tmp_path / "fresh" / day.isoformat() / book), book
+        if book.name.startswith(village):
+            assert "改过的学校" in {v for _, _, v in _values(path)}
+            assert not earlier.exists() or earlier.read_bytes() != path.read_bytes()
+            changed += 1
+        elif earlier.exists() and earlier.read_bytes() == path.read_bytes():
+            copied += 1
+    assert changed == 1
+    assert copied > len(books) // 2  # most villages' lists are the same two days running

@@ -13,6 +13,9 @@ lists has a row. Running a day again replaces its folder completely and no other
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import re
 import shutil
 import uuid
@@ -21,6 +24,8 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import xlsxwriter
 
 from pipelines.export.village_lists import list_rows, list_sheets
 from pipelines.export.workbook import write_workbook
@@ -35,6 +40,9 @@ from pipelines.permissions import DIR_MODE, make_private, private_dir
 WORKLIST_SUFFIX = "疑点核实"
 LISTS_SUFFIX = "四类清单"
 NO_VILLAGE = "未落户"
+# The fingerprint of each lists workbook written, so that a later day copies what did not change
+EXPORTED = "audit.exported_workbooks"
+EXPORTED_COLUMNS = "as_of date, path varchar, fingerprint varchar"
 _UNSAFE_IN_NAME = re.compile(r'[\\/:*?"<>|\s]+')
 
 
@@ -100,6 +108,7 @@ def export_day(con: duckdb.DuckDBPyConnection, exports_dir: Path, as_of: date) -
     villages = _villages(con, as_of)
     cases = worklist_cases(con, as_of)
     lists = list_rows(con, as_of)
+    earlier = _earlier_workbooks(con, exports_dir, as_of)
     final = exports_dir / as_of.isoformat()
     _remove_leftovers(exports_dir, as_of)
     building = exports_dir / f".{as_of.isoformat()}.{uuid.uuid4().hex}.building"
@@ -107,13 +116,14 @@ def export_day(con: duckdb.DuckDBPyConnection, exports_dir: Path, as_of: date) -
     building.mkdir(mode=DIR_MODE)
     try:
         worklists = _write_worklists(building, villages, cases, as_of)
-        list_books = _write_lists(building, villages, lists)
+        written = _write_lists(building, villages, lists, earlier)
         make_private(building)  # owner-only whatever the umask of the process that wrote them
         _swap_in(building, final)
+        _remember_workbooks(con, as_of, written)
     finally:
         if building.exists():
             shutil.rmtree(building)
-    return DayExport(final, worklists, list_books, len(cases), held_back_count(con, as_of))
+    return DayExport(final, worklists, len(written), len(cases), held_back_count(con, as_of))
 
 
 def _place(village: Village | None) -> str:
@@ -143,15 +153,78 @@ def _write_worklists(building: Path, villages: dict[str, Village], cases, as_of:
     return len(by_village)
 
 
-def _write_lists(building: Path, villages: dict[str, Village], lists) -> int:
+def _write_lists(
+    building: Path, villages: dict[str, Village], lists, earlier: dict[str, tuple[str, Path]]
+) -> dict[str, str]:
+    """The lists workbooks, each copied from an earlier day's folder where its content is the
+    same there (a province has tens of thousands of villages, and most lists do not change from
+    one day to the next); path → content fingerprint of each."""
     codes = {code for by_village in lists.values() for code in by_village}
+    written = {}
     for code in codes:
         village = villages.get(code) if code else None
         if code and village is None:
             village = Village(code, "", code[:9], "")
         path = village.file(LISTS_SUFFIX) if village else Path(f"{NO_VILLAGE}_{LISTS_SUFFIX}.xlsx")
-        write_workbook(building / path, list_sheets(lists, code))
-    return len(codes)
+        sheets = list_sheets(lists, code)
+        fingerprint = _fingerprint(sheets)
+        same = earlier.get(str(path))
+        (building / path).parent.mkdir(parents=True, exist_ok=True)
+        if same and same[0] == fingerprint and same[1].is_file():
+            shutil.copyfile(same[1], building / path)
+        else:
+            write_workbook(building / path, sheets)
+        written[str(path)] = fingerprint
+    return written
+
+
+@functools.cache
+def _layout_salt() -> bytes:
+    """What else decides a workbook's bytes: the code that lays it out, and xlsxwriter's version."""
+    sources = (
+        Path(__file__).with_name("workbook.py"),
+        Path(__file__).with_name("village_lists.py"),
+    )
+    return b"".join(p.read_bytes() for p in sources) + xlsxwriter.__version__.encode()
+
+
+def _fingerprint(sheets) -> str:
+    content = [(s.name, [c.header for c in s.columns], s.rows) for s in sheets]
+    text = json.dumps(content, ensure_ascii=False, default=str).encode("utf-8")
+    return hashlib.sha256(_layout_salt() + text).hexdigest()
+
+
+def _earlier_workbooks(con, exports_dir: Path, as_of: date) -> dict[str, tuple[str, Path]]:
+    """Path → (fingerprint, file) of the lists workbooks of the latest other day whose folder is
+    still there."""
+    con.execute(f"create table if not exists {EXPORTED} ({EXPORTED_COLUMNS})")
+    days = con.execute(
+        f"select distinct as_of from {EXPORTED} where as_of <> ? order by as_of desc", [as_of]
+    ).fetchall()
+    for (day,) in days:
+        folder = exports_dir / day.isoformat()
+        if folder.is_dir():
+            rows = con.execute(
+                f"select path, fingerprint from {EXPORTED} where as_of = ?", [day]
+            ).fetchall()
+            return {path: (fingerprint, folder / path) for path, fingerprint in rows}
+    return {}
+
+
+def _remember_workbooks(con, as_of: date, written: dict[str, str]) -> None:
+    con.execute(f"delete from {EXPORTED} where as_of = ?", [as_of])
+    rows = pa.table(
+        {
+            "as_of": pa.array([as_of] * len(written), pa.date32()),
+            "path": pa.array(list(written), pa.string()),
+            "fingerprint": pa.array(list(written.values()), pa.string()),
+        }
+    )
+    con.register("exported_frame", rows)
+    try:
+        con.execute(f"insert into {EXPORTED} by name select * from exported_frame")
+    finally:
+        con.unregister("exported_frame")
 
 
 def _remove_leftovers(exports_dir: Path, as_of: date) -> None:
