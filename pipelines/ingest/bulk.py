@@ -47,10 +47,9 @@ def free_mark(data: bytes) -> str | None:
     return next((m for m in _LINE_MARKS if m.encode() not in data), None)
 
 
-def lines_of(data: bytes, delimiter: str, mark: str) -> pa.Array | None:
-    """Every physical line of the UTF-8 `data` (split at \r\n, \r or \n as the row reader
-    does), or None where the file cannot be taken in bulk: a quoted field over several lines.
-    `mark` is a character the data lacks (`free_mark`)."""
+def lines_of(data: bytes, mark: str) -> pa.Array:
+    """Every physical line of the UTF-8 `data`, split at \\r\\n, \\r or \\n as the row reader
+    does; `mark` is a character the data lacks (`free_mark`)."""
     table = pv.read_csv(
         pa.py_buffer(data),
         read_options=pv.ReadOptions(column_names=["line"], block_size=1 << 25),
@@ -67,24 +66,36 @@ def lines_of(data: bytes, delimiter: str, mark: str) -> pa.Array | None:
             quoted_strings_can_be_null=False,
         ),
     )
-    lines = table.column("line").combine_chunks()
-    del table
-    if data.endswith((b"\n", b"\r")):
-        # the row reader sees no line after the last line break; PyArrow may add an empty one
-        if len(lines) and lines[-1].as_py() == "":
-            lines = lines.slice(0, len(lines) - 1)
-    if b'"' in data:
-        quoted = pc.filter(lines, pc.match_substring(lines, '"'))
+    return table.column("line").combine_chunks()
+
+
+def quotes_close(lines: list[pa.Array], delimiter: str) -> bool:
+    """Whether every quoted field closes on its own line, as the csv module reads it: then each
+    line is one record, and the lines can be taken in bulk."""
+    for part in lines:
+        quoted = pc.filter(part, pc.match_substring(part, '"'))
         for line in quoted.to_pylist():
             # the csv module keeps a quote open at the end of a line by taking in the break
             cells = next(csv.reader([line + "\n"], delimiter=delimiter))
             if any("\n" in cell for cell in cells):
-                return None  # a quoted field runs on to the next line: read row by row
-    return lines
+                return False
+    return True
+
+
+def below(lines: list[pa.Array], header_line: int) -> list[pa.Array]:
+    """The lines after line `header_line` (1-based), as parts of the same list."""
+    parts, skip = [], header_line
+    for part in lines:
+        if skip >= len(part):
+            skip -= len(part)
+            continue
+        parts.append(part.slice(skip) if skip else part)
+        skip = 0
+    return parts
 
 
 def bulk_chunks(
-    lines: pa.Array,
+    lines: list[pa.Array],
     first_line: int,
     delimiter: str,
     width: int,
@@ -94,14 +105,21 @@ def bulk_chunks(
     size: int = BULK_CHUNK_ROWS,
 ) -> Iterator[tuple[pl.DataFrame, list[tuple[int, str, str, list[str]]]]]:
     """(records as columns c0… and source_row, rows set aside) per block of lines; line
-    `first_line` is lines[0]. Raises FileRejected for a last line cut short, as the row reader
-    does."""
+    `first_line` is the first line of `lines`, whose parts are let go of as they are taken (a
+    province's register is gigabytes of lines). Raises FileRejected for a last line cut short,
+    as the row reader does."""
     last_filled: tuple[int, int] | None = None  # (line, fields) of the last non-blank line
-    for start in range(0, len(lines), size):
-        block = pl.Series("line", lines.slice(start, size))
-        frame, aside, last = _take_block(
-            block, first_line + start, delimiter, width, header_firsts, set_aside
-        )
+    start = first_line
+    while lines:
+        taken, count = [], 0
+        while lines and count < size:
+            taken.append(lines.pop(0))
+            count += len(taken[-1])
+        block = pl.Series("line", pa.chunked_array(taken, pa.large_string())).rechunk()
+        del taken
+        frame, aside, last = _take_block(block, start, delimiter, width, header_firsts, set_aside)
+        start += len(block)
+        del block
         last_filled = last or last_filled
         if frame.height or aside:
             yield frame, aside

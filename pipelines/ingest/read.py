@@ -72,7 +72,8 @@ class Extract:
     header_keys: list[list[str]] = field(default_factory=list, repr=False)
     delimiter: str | None = None
     ends_with_line_break: bool = True
-    lines: pa.Array | None = field(default=None, repr=False)  # below the header, taken in bulk
+    # the lines below the header, in parts, when taken in bulk (`bulk.py`)
+    lines: list[pa.Array] | None = field(default=None, repr=False)
 
     @property
     def unknown_columns(self) -> list[str]:
@@ -147,6 +148,7 @@ class FileRead:
     text: str | None = None  # the decoded text of a delimited or HTML file
     delimiter: str | None = None
     left_out: list[str] = field(default_factory=list)  # sheets not read, each with the reason
+    ends_with_line_break: bool = True  # of a delimited file
 
     @property
     def kind(self) -> Kind:
@@ -177,8 +179,14 @@ def _line_of(data: bytes, position: int) -> int:
 
 def decode(data: bytes) -> tuple[str, str]:
     """(text, encoding). Tries the encodings departments use, strictly, so nothing is garbled."""
+    if data.startswith(BOMS[0]):
+        try:
+            return data[len(BOMS[0]) :].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError as exc:  # positions in the file, its BOM counted
+            at = len(BOMS[0])
+            where = UnicodeDecodeError("utf-8", data, at + exc.start, at + exc.end, exc.reason)
+            refuse_undecodable(data, where, "utf-8-sig")
     for bom, encoding, label in (
-        (BOMS[0], "utf-8-sig", "UTF-8"),
         (BOMS[1], "utf-16", "UTF-16"),
         (BOMS[2], "utf-16", "UTF-16"),
     ):
@@ -203,6 +211,85 @@ def decode(data: bytes) -> tuple[str, str]:
         _refuse_mixed_utf8(text, encoding)
         return text, encoding
     raise FileRejected("ENCODING", "无法识别文件编码（不是 UTF-8、GBK 或 GB18030）")
+
+
+STREAM_BYTES = 64 << 20  # a delimited file this large is decoded block by block
+BLOCK_BYTES = 16 << 20
+HEAD_BYTES = 1 << 20  # the first lines, where the delimiter and the header are found
+
+
+def _blocks(data: bytes, start: int) -> Iterator[tuple[int, bytes]]:
+    """(offset, bytes) of consecutive blocks of whole lines of `data[start:]`. A line feed is
+    never part of a character in UTF-8, GBK or GB18030, so no character is cut in two."""
+    at = start
+    while at < len(data):
+        cut = data.find(b"\n", min(at + BLOCK_BYTES, len(data)) - 1)
+        end = len(data) if cut < 0 else cut + 1
+        yield at, data[at:end]
+        at = end
+
+
+def _decoded_blocks(data: bytes, start: int, encoding: str) -> Iterator[str]:
+    """The text of each block, decoded strictly; a failure raises UnicodeDecodeError with
+    positions in `data`. A GBK or GB18030 block holding UTF-8 text raises FileRejected, but
+    only once every block decoded: `decode` tries the next encoding before it looks."""
+    line, mixed = 1, None
+    for at, block in _blocks(data, start):
+        try:
+            text = block.decode(encoding)
+        except UnicodeDecodeError as exc:
+            raise UnicodeDecodeError(
+                encoding, data, at + exc.start, at + exc.end, exc.reason
+            ) from None
+        if encoding != "utf-8" and mixed is None:
+            try:
+                _refuse_mixed_utf8(text, encoding, line)
+            except FileRejected as found:
+                mixed = found
+        yield text
+        line += text.count("\n")
+    if mixed is not None:
+        raise mixed
+
+
+def _read_in_bulk(data: bytes, department: str) -> tuple[str, str, str, list[pa.Array]] | None:
+    """(encoding, delimiter, the text of the first lines, every line) of a large delimited
+    file, decoded and cut into lines a block at a time, as `decode` would decode it; None where
+    it is to be read whole and row by row (UTF-16, a quoted field over several lines, no
+    character left to cut lines with)."""
+    mark = bulk.free_mark(data)
+    if mark is None or data.startswith(BOMS[1:]):
+        return None
+    start = len(BOMS[0]) if data.startswith(BOMS[0]) else 0
+    encodings = ["utf-8-sig"] if start else ["utf-8", "gbk", "gb18030"]
+    for encoding in encodings:
+        codec = "utf-8" if encoding == "utf-8-sig" else encoding
+        try:
+            arrays = [
+                bulk.lines_of(text.encode("utf-8"), mark)
+                for text in _decoded_blocks(data, start, codec)
+            ]
+        except UnicodeDecodeError as exc:
+            refuse_undecodable(data, exc, encoding)
+            continue
+        cut = data.find(b"\n", min(start + HEAD_BYTES, len(data)) - 1)
+        head = data[start : len(data) if cut < 0 else cut + 1].decode(codec)
+        delimiter = sniff_delimiter(head, department)
+        if not bulk.quotes_close(arrays, delimiter):
+            return None
+        return encoding, delimiter, head, arrays
+    raise FileRejected("ENCODING", "无法识别文件编码（不是 UTF-8、GBK 或 GB18030）")
+
+
+def refuse_undecodable(data: bytes, exc: UnicodeDecodeError, encoding: str) -> None:
+    """Raises what `decode` raises for a file that declared its encoding by a BOM and does
+    not keep to it, or that was cut off in the middle of a character; returns otherwise (the
+    next encoding is to be tried)."""
+    _refuse_cut_character(data, exc, "utf-8" if encoding == "utf-8-sig" else encoding)
+    if encoding == "utf-8-sig":
+        line = _line_of(data, exc.start)
+        message = f"文件标明为 UTF-8 编码，但第{line}行附近的字节不是有效的 UTF-8"
+        raise FileRejected("ENCODING", message) from exc
 
 
 def _refuse_cut_character(data: bytes, exc: UnicodeDecodeError, encoding: str) -> None:
@@ -248,7 +335,7 @@ def _outside_gb2312() -> re.Pattern:
     return re.compile("[^\x00-\x7f" + re.escape("".join(inside)) + "]")
 
 
-def _refuse_mixed_utf8(text: str, encoding: str) -> None:
+def _refuse_mixed_utf8(text: str, encoding: str, first_line: int = 1) -> None:
     """A GBK file with a value pasted in as UTF-8 decodes without error, into mojibake.
 
     UTF-8 read as GBK pairs its continuation bytes (80-BF) into characters outside GB2312 (张伟
@@ -273,7 +360,7 @@ def _refuse_mixed_utf8(text: str, encoding: str) -> None:
                 continue
             as_file = run.group().decode(encoding, errors="replace")
             if len(as_utf8) >= 2 and _common_hanzi(as_utf8) and not _in_gb2312(as_file):
-                number = text.count("\n", 0, start) + 1
+                number = text.count("\n", 0, start) + first_line
                 message = (
                     f"第{number}行有 UTF-8 编码的文字，与文件其余部分（{encoding.upper()}）不一致"
                 )
@@ -415,10 +502,19 @@ def read_file(path: Path, department: str) -> FileRead:
     result = FileRead(path, sha256_of(data), sniff_format(data), None)
     if not _SHOWN.search(data, next((len(b) for b in BOMS if data.startswith(b)), 0)):
         raise FileRejected("EMPTY", "文件为空")
-    if result.file_format == "text":
+    in_bulk = None
+    if result.file_format == "text" and len(data) >= STREAM_BYTES:
+        in_bulk = _read_in_bulk(data, department)
+    if in_bulk:  # the header is found in the first lines; the rows come from `lines`
+        result.encoding, result.delimiter, result.text, lines = in_bulk
+        result.ends_with_line_break = data.endswith((b"\n", b"\r"))
+        del data
+        sheets = [(None, _csv_rows(result.text, result.delimiter))]
+    elif result.file_format == "text":
         result.text, result.encoding = decode(data)
         del data  # the rows are parsed from the text chunk by chunk; the bytes are not needed
         result.delimiter = sniff_delimiter(result.text, department)
+        result.ends_with_line_break = result.text.endswith(("\n", "\r"))
         sheets = [(None, _csv_rows(result.text, result.delimiter))]
     else:
         if result.file_format == "html":
@@ -445,8 +541,11 @@ def read_file(path: Path, department: str) -> FileRead:
         raise FileRejected("UNKNOWN_HEADER", message)
     if result.file_format == "text":
         extract = result.extracts[0]
-        extract.ends_with_line_break = result.text.endswith(("\n", "\r"))
-        if bulk.worth_it(result.text):
+        extract.ends_with_line_break = result.ends_with_line_break
+        if in_bulk:
+            extract.lines = bulk.below(lines, extract.header_rows[-1])
+            result.text, extract.below = None, iter(())
+        elif bulk.worth_it(result.text):
             _take_in_bulk(result, extract)
     kinds = {e.kind.name for e in result.extracts}
     if len(kinds) > 1:
@@ -465,10 +564,10 @@ def _take_in_bulk(result: FileRead, extract: Extract) -> None:
         return
     if '"' not in result.text:  # no field can run over a line: the bulk reader will take it
         result.text, extract.below = None, iter(())
-    lines = bulk.lines_of(data, result.delimiter, mark)
+    lines = [bulk.lines_of(data, mark)]
     del data
-    if lines is not None:
-        extract.lines = lines.slice(extract.header_rows[-1])
+    if bulk.quotes_close(lines, result.delimiter):
+        extract.lines = bulk.below(lines, extract.header_rows[-1])
         result.text, extract.below = None, iter(())  # the lines hold it now
 
 
