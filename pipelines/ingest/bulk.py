@@ -73,11 +73,11 @@ def quotes_close(lines: list[pa.Array], delimiter: str) -> bool:
     """Whether every quoted field closes on its own line, as the csv module reads it: then each
     line is one record, and the lines can be taken in bulk."""
     for part in lines:
-        quoted = pc.filter(part, pc.match_substring(part, '"'))
-        for line in quoted.to_pylist():
-            # the csv module keeps a quote open at the end of a line by taking in the break
-            cells = next(csv.reader([line + "\n"], delimiter=delimiter))
-            if any("\n" in cell for cell in cells):
+        quoted = pc.filter(part, pc.match_substring(part, '"')).to_pylist()
+        # one reader over them all: a quote left open takes in the line break (and the next
+        # line), which then shows in a cell
+        for cells in csv.reader((line + "\n" for line in quoted), delimiter=delimiter):
+            if "\n" in "\x00".join(cells):
                 return False
     return True
 

@@ -17,6 +17,12 @@ from pipelines.ingest.kinds import Field
 from pipelines.ingest.text import INVISIBLE
 
 _WS = INVISIBLE
+# What Python's str.strip() takes away, for the parts of a list cell
+_PYTHON_SPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(chr(c) for c in range(0x2000, 0x200B))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
 TERM_PATTERNS = (
     # (regex, season of group 2 or fixed season)
     (r"^(\d{4})年?(秋|秋季|秋季学期)$", "autumn"),
@@ -168,24 +174,21 @@ def _finish(frame: pl.DataFrame, value: pl.Expr, given: pl.Expr) -> tuple[pl.Ser
 
 
 def _enum_list(s: pl.Series, f: Field) -> tuple[pl.Series, pl.Series]:
-    frame = pl.DataFrame({"raw": s}).with_columns(text=_text(s))
-    parts = frame.select(
-        pl.col("text").str.replace_all(r"[、;；，,]", ",").str.split(",").alias("parts")
-    )["parts"]
-    values, bad = [], []
-    # A loop over rows in Python: risk lists are few and short, and only the register has them.
-    for items in parts.to_list():
-        if not items:
-            values.append(None)
-            bad.append(False)
-            continue
-        mapped = [f.labels.get(i.strip()) for i in items if i.strip()]
-        bad.append(any(m is None for m in mapped))
-        values.append(None if any(m is None for m in mapped) else sorted(set(mapped)))
-    return (
-        pl.Series(f.name, values, dtype=pl.List(pl.Utf8)),
-        pl.Series(f.name, bad, dtype=pl.Boolean),
+    """A list of labels (因病、因学): each part stripped and mapped, blank parts left out; the
+    whole cell unreadable where one part is not a label; the codes sorted, each once."""
+    parts = _text(s).str.replace_all(r"[、;；，,]", ",").str.split(",")
+    stripped = parts.list.eval(pl.element().str.strip_chars(_PYTHON_SPACE)).list.eval(
+        pl.element().filter(pl.element() != "")
     )
+    mapped = stripped.list.eval(
+        pl.element().replace_strict(f.labels, default=None, return_dtype=pl.Utf8)
+    )
+    frame = pl.DataFrame({"raw": s}).select(stripped.alias("stripped"), mapped.alias("mapped"))
+    bad = frame["mapped"].list.eval(pl.element().is_null()).list.any().fill_null(False)
+    value = frame.select(
+        pl.when(bad.not_()).then(pl.col("mapped").list.unique().list.sort()).alias(f.name)
+    )[f.name]
+    return value.cast(pl.List(pl.Utf8)), bad.alias(f.name).cast(pl.Boolean)
 
 
 def normalise_ids(s: pl.Series, latest: date) -> pl.DataFrame:
