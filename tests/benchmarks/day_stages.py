@@ -19,6 +19,7 @@ from pipelines.conform.run import conform_day
 from pipelines.export.folder import export_day
 from pipelines.ingest.kinds import KINDS_BY_DEPARTMENT
 from pipelines.ingest.stage import catch_up, ingest_delivery
+from pipelines.permissions import restrict_process
 from pipelines.publish import publish
 from pipelines.reconcile.run import reconcile_day
 from pipelines.reference import load_reference
@@ -33,6 +34,7 @@ def _rss_mib() -> float:
 
 def run_day(day: str) -> dict:
     """Every stage of `day`, as the daily job runs them; the figures of each."""
+    restrict_process()  # owner-only files, as under the `yulu` command and Dagster
     as_of = date.fromisoformat(day)
     settings = load_settings()
     stages: list[dict] = []

@@ -377,6 +377,7 @@ def _load(target: dict) -> Callable:
 
 
 def _child(spec_path: str) -> int:
+    os.umask(0o077)  # what a measured step writes (tables of people, even synthetic) owner-only
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     result_path = Path(spec["result"])
     try:

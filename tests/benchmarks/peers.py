@@ -171,7 +171,9 @@ def floor(
             f"create table f{i:02d} as select * from read_csv({_sql_text(p['utf8_path'])}, "
             f"header = true, skip = {int(f['header_line']) - 1}, "
             f"delim = {_sql_text(f['delimiter'])}, quote = '\"', escape = '\"', "
-            "all_varchar = true)"
+            # the least any reader must do: a signature line under the table or a row with a
+            # field too many is skipped, not a stop (Yulu quarantines them with their reasons)
+            "all_varchar = true, ignore_errors = true)"
         )
         rows = con.execute(f"select count(*) from f{i:02d}").fetchone()[0]
         loaded.append(
@@ -243,6 +245,9 @@ def _read_one(root: Path, f: dict, max_rows: int | None):
         sep=f["delimiter"],
         header=int(f["header_line"]) - 1,
         nrows=max_rows,
+        # what an analyst adds after the first "Expected 10 fields, saw 11": the row is dropped
+        # without a word (Yulu quarantines it with its reason)
+        on_bad_lines="skip",
     )
     return df
 
