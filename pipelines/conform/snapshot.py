@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import date
 
 from pipelines.ingest.kinds import KINDS, Kind
-from pipelines.warehouse import ROW_META
 
 
 def _content_columns(kind: Kind) -> list[str]:
@@ -62,7 +61,11 @@ def _disagreement_sql(kind: Kind, key: str) -> str:
 
 def deduplicated_sql(kind: Kind, as_of: date) -> str:
     """One row per record of the snapshot, with the number of `copies` of its key and, where
-    they disagree (DUP-01), their rows and the columns that differ."""
+    they disagree (DUP-01), their rows and the columns that differ.
+
+    Only keys with several copies are hashed and compared: in a province's register they are
+    a few hundred of seven million rows, and hashing every row was most of conforming it.
+    """
     # concat_ws skips nulls: a null marker keeps (a, null) and (null, a) apart
     content = ", ".join(f"coalesce(cast({c} as varchar), '␀')" for c in _content_columns(kind))
     key = list(kind.record_key)
@@ -72,31 +75,36 @@ def deduplicated_sql(kind: Kind, as_of: date) -> str:
     else:
         keyed = " and ".join(f"{k} is not null" for k in key)
         partition = ", ".join(key)
-    meta = ", ".join(name for name, _ in ROW_META)
+    day = as_of.isoformat()
     return f"""
-        with snap as ({snapshot_sql(kind, as_of)}),
-        hashed as (
-            select *, md5(concat_ws('|', {content})) as content_hash,
-                   {keyed} as keyed
-            from snap
+        with snap as not materialized ({snapshot_sql(kind, as_of)}),
+        several as (
+            select {partition}, count(*) as copies
+            from snap where {keyed}
+            group by {partition} having count(*) > 1
+        ),
+        counted as not materialized (
+            select s.*, coalesce(several.copies, 1) as copies
+            from snap as s left join several using ({partition})
         ),
         grouped as (
-            select *,
-                   case when keyed then row_number() over (
-                       partition by {partition} order by file_sha256, source_row) else 1 end
-                       as copy_no,
-                   case when keyed then count(*) over (partition by {partition}) else 1 end
-                       as copies,
-                   case when keyed then count(*) over (
-                       partition by {partition}, content_hash) else 1 end as same_content
-            from hashed
+            select *, true as keyed,
+                   row_number() over (
+                       partition by {partition} order by file_sha256, source_row) as copy_no,
+                   count(*) over (partition by {partition}, content_hash) as same_content
+            from (select *, md5(concat_ws('|', {content})) as content_hash
+                  from counted where copies > 1)
         )
-        select date '{as_of.isoformat()}' as as_of, * exclude (keyed, copy_no, same_content),
+        select date '{day}' as as_of, *, false as copies_disagree,
+               cast(null as varchar) as copy_places, cast(null as varchar[]) as differing_columns
+        from counted
+        where copies = 1
+        union all by name
+        select date '{day}' as as_of, * exclude (keyed, copy_no, same_content, content_hash),
                (copies > same_content) as copies_disagree
         from grouped
         left join ({_disagreement_sql(kind, partition)}) using ({partition})
-        where copy_no = 1
-        order by {meta}"""
+        where copy_no = 1"""
 
 
 CONFORMED_KINDS = {

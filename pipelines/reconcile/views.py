@@ -1,4 +1,10 @@
-"""Temporary views that show the rules one day's conformed state under short names."""
+"""One day's conformed state under short names, for the rules and lists.
+
+The conformed tables are views filtered to the day (each statement reads only the columns it
+names). What several rules derive from them, the register above all, is computed once into a
+temporary table: as views, every rule recomputed them, and at province scale that was nine
+tenths of reconciling.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +23,7 @@ def day_views_sql(as_of: date) -> list[str]:
         for t in CONFORM_TABLES
     ]
     statements += [
-        f"create or replace temp view register as {register_sql(as_of)}",
+        f"create or replace temp table register as {register_sql(as_of)}",
         f"""create or replace temp view params as
             select date '{day}' as as_of,
                    (select term from ref.terms
@@ -32,7 +38,7 @@ def day_views_sql(as_of: date) -> list[str]:
                     where year = year(date '{day}')) as income_line""",
         # Per person, one student record that says they are in school today; department,
         # school and level always come from the same record.
-        """create or replace temp view enrolled_now as
+        """create or replace temp table enrolled_now as
             select id_number, department, school_name, level
             from enrollments, params
             where enrollment_status = 'enrolled' and id_number is not null
@@ -40,20 +46,20 @@ def day_views_sql(as_of: date) -> list[str]:
             qualify row_number() over (
                 partition by id_number order by department, school_name, level, source_row) = 1""",
         # Per person, their latest graduation (a record without its month last), as one record.
-        """create or replace temp view graduated as
+        """create or replace temp table graduated as
             select id_number, graduated_on, school_name, level, department
             from enrollments
             where enrollment_status = 'graduated' and id_number is not null
             qualify row_number() over (
                 partition by id_number
                 order by graduated_on desc nulls last, school_name, source_row) = 1""",
-        """create or replace temp view paid as
+        """create or replace temp table paid as
             select s.*, t.starts_on as term_starts_on, t.ends_on as term_ends_on,
                    t.census_on
             from subsidies as s join ref.terms as t using (term)
             where s.payment_status = 'paid' and s.id_number is not null""",
         # The intent surveys of graduates: a survey as a new-growth labourer does not count.
-        """create or replace temp view graduate_intents as
+        """create or replace temp table graduate_intents as
             select * from intents
             where person_category in ('graduate_current', 'graduate_earlier')
               and id_number is not null""",
