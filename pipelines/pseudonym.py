@@ -16,13 +16,13 @@ import hashlib
 import hmac
 import os
 import secrets
-from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+import polars as pl
 import pyarrow as pa
 
-from pipelines.ingest.ids import VALID, classify_id
+from pipelines.ingest.ids import VALID, classify_ids
 from pipelines.permissions import FILE_MODE
 
 KEY_VARIABLE = "YULU_PSEUDONYM_KEY"
@@ -53,24 +53,31 @@ def pseudonym_key() -> bytes:
     return value.encode("utf-8")
 
 
-def person_key(id_number: str, key: bytes) -> str:
-    """Lowercase hex HMAC-SHA256 of one normalised 18-character ID."""
-    return hmac.new(key, id_number.encode("ascii"), hashlib.sha256).hexdigest()
+def join_keys(ids: pl.Series, latest: date) -> pl.Series:
+    """Per published ID, whether it is a valid join key: an 18-character ID as the ID check
+    writes it (check character and birth date right). Only those get a person_key."""
+    judged = classify_ids(ids, latest)
+    return ((judged["id_status"] == VALID) & (judged["id_number"] == ids)).fill_null(False)
 
 
-def is_join_key(id_number: str | None, latest: date) -> bool:
-    """Whether a published ID is a valid join key (18 characters, check character and birth
-    date right): only those get a person_key."""
-    if not id_number or len(id_number) != 18 or not id_number.isascii():
-        return False
-    return classify_id(id_number, latest) == (VALID, id_number)
+def pseudonym_table(ids: pl.Series, key: bytes, latest: date) -> pa.Table:
+    """(id_number, person_key) for each of the distinct, non-null `ids`: the lowercase hex
+    HMAC-SHA256 of the ID, null where it is not a join key.
 
+    The IDs are judged as a column; the HMAC is keyed once and copied per ID (a province
+    publishes seven million IDs)."""
+    keyed = hmac.new(key, digestmod=hashlib.sha256)
 
-def pseudonym_table(ids: Iterable[str | None], key: bytes, latest: date) -> pa.Table:
-    """(id_number, person_key) for every distinct ID; person_key null where not a join key."""
-    distinct = sorted({i for i in ids if i})
-    keys = [person_key(i, key) if is_join_key(i, latest) else None for i in distinct]
-    return pa.table({"id_number": pa.array(distinct, pa.string()), "person_key": keys})
+    def one(id_number: str) -> str:
+        mac = keyed.copy()
+        mac.update(id_number.encode("ascii"))
+        return mac.hexdigest()
+
+    keys = [
+        one(i) if usable else None
+        for i, usable in zip(ids.to_list(), join_keys(ids, latest).to_list(), strict=True)
+    ]
+    return pa.table({"id_number": ids.to_arrow(), "person_key": pa.array(keys, pa.string())})
 
 
 def ensure_demo_key(data_dir: Path) -> Path:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import date
 
 import duckdb
+import polars as pl
 import pyarrow as pa
 
 from pipelines.dictionary import BLANK, KEEP, MASK_ID, MASK_NAME, MASK_TEXT, entry, shared_layout
@@ -116,7 +117,15 @@ def register_masks(
         sql = f"select distinct v from ({' union all '.join(queries)}) where v is not null"
         return [v for (v,) in con.execute(sql).fetchall()]
 
-    con.register(PSEUDONYMS, pseudonym_table(distinct(id_queries), key, latest))
+    # seven million IDs at province scale: sorted by DuckDB and handed over as one column
+    ids = pl.Series(dtype=pl.Utf8)
+    if id_queries:
+        sql = (
+            f"select distinct v from ({' union all '.join(id_queries)}) "
+            "where v is not null order by v"
+        )
+        ids = pl.from_arrow(con.sql(sql).to_arrow_table()["v"])
+    con.register(PSEUDONYMS, pseudonym_table(ids, key, latest))
     masker = NameMasker(known_names(con) | set(distinct(name_queries)))
     texts = distinct(text_queries)
     con.register(

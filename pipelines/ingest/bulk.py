@@ -20,17 +20,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from pipelines.ingest.errors import FileRejected
-from pipelines.ingest.text import INVISIBLE
+from pipelines.ingest.text import INVISIBLE, INVISIBLE_POLARS, PYTHON_SPACE, nfkc
 
 BULK_MIN_CHARS = 1 << 20  # below a megabyte of text the row reader is as quick
 BULK_CHUNK_ROWS = 250_000
-# What Python's str.strip() takes away (the row reader's test of a blank cell), spelled out:
-# the regex engine of Polars does not count \x1c-\x1f as space
-PYTHON_SPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
-    + "".join(chr(c) for c in range(0x2000, 0x200B))
-    + "\u2028\u2029\u202f\u205f\u3000"
-)
 _TOTAL_WORD = f"[合小总]{INVISIBLE}*计"  # 合计, 小计, 总计, spaced out or not
 _LINE_MARKS = "\x1f\x1e\x1d\x1c\x07"  # a character the file lacks reads each line as one cell
 
@@ -177,10 +170,7 @@ def _take_block(block, first_line, delimiter, width, header_firsts, set_aside):
 
 def _header_keys(first_cells: pl.Series) -> pl.Series:
     """`kinds.header_key` of each first cell: NFKC, no whitespace of any class."""
-    arrow = first_cells.fill_null("").to_arrow()
-    normalised = pl.Series(pc.utf8_normalize(arrow.cast(pa.large_string()), "NFKC"))
-    invisible = INVISIBLE[:-1] + r"\x1c-\x1f]"
-    return normalised.str.replace_all(invisible, "")
+    return nfkc(first_cells.fill_null("")).str.replace_all(INVISIBLE_POLARS, "")
 
 
 def _parse_quoted(frame: pl.DataFrame, block: pl.Series, delimiter: str) -> pl.DataFrame:

@@ -14,11 +14,9 @@ import unicodedata
 from datetime import date
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.compute as pc
 from stdnum.cn import ric
 
-from pipelines.ingest.text import INVISIBLE
+from pipelines.ingest.text import INVISIBLE, INVISIBLE_POLARS, nfkc
 
 VALID = "valid"
 UPGRADED = "upgraded"  # legacy 15-digit form, upgraded for matching (ID-02)
@@ -116,8 +114,6 @@ def classify_id(raw: str | None, latest: date) -> tuple[str, str | None]:
 # value, which tests/test_ids.py checks on values of every kind.
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)  # GB 11643-1999, MOD 11-2
-# Python's \s also takes the separators \x1c-\x1f, which the regex engine of Polars does not
-_INVISIBLE_COLUMN = INVISIBLE[:-1] + r"\x1c-\x1f]+"
 
 
 def _check_char(body17: pl.Expr) -> pl.Expr:
@@ -131,12 +127,9 @@ def _check_char(body17: pl.Expr) -> pl.Expr:
 def classify_ids(raw: pl.Series, latest: date) -> pl.DataFrame:
     """Columns id_cleaned (null when blank), id_status and id_number (join key or null), one row
     per value of `raw`: `classify_id` and `clean_id` in bulk."""
-    arrow = raw.cast(pl.Utf8).fill_null("").to_arrow()
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    normalised = pl.Series(pc.utf8_normalize(arrow.cast(pa.large_string()), "NFKC"))
+    normalised = nfkc(raw.cast(pl.Utf8).fill_null(""))
     frame = pl.DataFrame({"nfkc": normalised})
-    stripped = pl.col("nfkc").str.replace_all(_INVISIBLE_COLUMN, "").str.to_uppercase()
+    stripped = pl.col("nfkc").str.replace_all(INVISIBLE_POLARS + "+", "").str.to_uppercase()
     cleaned = pl.coalesce(
         stripped.str.extract(r'^="(.*)"$', 1), stripped.str.extract(r"^'(.*)$", 1), stripped
     )

@@ -9,20 +9,12 @@ from __future__ import annotations
 from datetime import date
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from pipelines.ingest import ids
 from pipelines.ingest.kinds import Field
-from pipelines.ingest.text import INVISIBLE
+from pipelines.ingest.text import INVISIBLE, PYTHON_SPACE, nfkc
 
 _WS = INVISIBLE
-# What Python's str.strip() takes away, for the parts of a list cell
-_PYTHON_SPACE = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
-    + "".join(chr(c) for c in range(0x2000, 0x200B))
-    + "\u2028\u2029\u202f\u205f\u3000"
-)
 TERM_PATTERNS = (
     # (regex, season of group 2 or fixed season)
     (r"^(\d{4})年?(秋|秋季|秋季学期)$", "autumn"),
@@ -33,14 +25,6 @@ _ACADEMIC_YEAR = r"^(\d{4})-(\d{4})学年第(一|二|1|2)学期$"
 EXCEL_EPOCH = date(1899, 12, 30)
 # What a name cell holds when there is no name: never a person's name.
 NAME_PLACEHOLDERS = ["无", "NULL", "NONE", "NAN", "#N/A", "N/A", "不详", "-", "--", "/", "?"]
-
-
-def nfkc(s: pl.Series) -> pl.Series:
-    """Unicode NFKC over a whole column (full-width digits and brackets become ASCII)."""
-    arrow = s.to_arrow()
-    if isinstance(arrow, pa.ChunkedArray):
-        arrow = arrow.combine_chunks()
-    return pl.Series(s.name, pc.utf8_normalize(arrow.cast(pa.large_string()), "NFKC"))
 
 
 def _text(s: pl.Series) -> pl.Expr:
@@ -177,7 +161,7 @@ def _enum_list(s: pl.Series, f: Field) -> tuple[pl.Series, pl.Series]:
     """A list of labels (因病、因学): each part stripped and mapped, blank parts left out; the
     whole cell unreadable where one part is not a label; the codes sorted, each once."""
     parts = _text(s).str.replace_all(r"[、;；，,]", ",").str.split(",")
-    stripped = parts.list.eval(pl.element().str.strip_chars(_PYTHON_SPACE)).list.eval(
+    stripped = parts.list.eval(pl.element().str.strip_chars(PYTHON_SPACE)).list.eval(
         pl.element().filter(pl.element() != "")
     )
     mapped = stripped.list.eval(
