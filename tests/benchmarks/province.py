@@ -185,7 +185,7 @@ def county_through_dagster(workdir: Path) -> dict:
 def _row(name: str, seconds: float | None, rows: int | None, peak: int | None = None) -> str:
     rate = f"{rows / seconds:>12,.0f}" if rows and seconds else f"{'':>12}"
     shown_rows = f"{rows:>12,}" if rows is not None else f"{'':>12}"
-    shown_peak = f"{peak / GiB:>8.2f}" if peak else f"{'':>8}"
+    shown_peak = f"{peak / GiB:>10.2f}" if peak else f"{'':>10}"
     shown_s = f"{seconds:>9.1f}" if seconds is not None else f"{'':>9}"
     return f"  {name:<34}{shown_s}{shown_rows}{rate}{shown_peak}"
 
@@ -194,7 +194,7 @@ def _day_table(title: str, measured: Measurement) -> list[str]:
     result = measured.result
     lines = [
         f"{title} ({result['day']})",
-        f"  {'stage':<34}{'wall s':>9}{'rows':>12}{'rows/s':>12}{'peak GiB':>8}",
+        f"  {'stage':<34}{'wall s':>9}{'rows':>12}{'rows/s':>12}{'peak GiB':>10}",
     ]
     for stage in result["stages"]:
         lines.append(_row(stage["stage"], stage["seconds"], stage["rows"]))
