@@ -122,7 +122,7 @@ def register_masks(
     if id_queries:
         sql = (
             f"select distinct v from ({' union all '.join(id_queries)}) "
-            "where v is not null order by v"
+            "where v is not null and v <> '' order by v"
         )
         ids = pl.from_arrow(con.sql(sql).to_arrow_table()["v"])
     con.register(PSEUDONYMS, pseudonym_table(ids, key, latest))

@@ -309,3 +309,27 @@ def test_cases_go_to_the_departments_whose_records_they_concern(tmp):
     with working_db(load_settings()) as con:
         [(departments,)] = con.execute("select departments from reconcile.discrepancies").fetchall()
     assert departments == ["hrss", "rural"]
+
+
+def test_a_case_reads_the_same_whatever_order_its_files_were_staged_in(tmp, monkeypatch):
+    # One student paid twice for one term, in two files of one delivery that disagree on the
+    # amount and the level. Files are staged in name order; swapping the names swaps that
+    # order, but not what the department sent: the case's text must not change with it.
+    first = payment("2026秋", A, "张小明", STU, amount="800", level="高职")
+    second = payment("2026秋", A, "张小明", STU, amount="1000", level="中职")
+    texts = []
+    for order in ((first, second), (second, first)):
+        root = tmp / f"staged-{len(texts)}"
+        root.mkdir()
+        monkeypatch.setenv("YULU_DATA_DIR", str(root))
+        found = cases(
+            root,
+            {
+                "rural_members": family(),
+                "rural_subsidies": (("补助0.csv", [order[0]]), ("补助1.csv", [order[1]])),
+                "education_enrollments": [school("三门峡职业技术学院", "4141019999")],
+            },
+        )
+        texts.append([c for c in found if c[0] == "YL-07"])
+    assert len(texts[0]) == 1 and "800" in texts[0][0][3] and "1000" in texts[0][0][3]
+    assert texts[0] == texts[1]

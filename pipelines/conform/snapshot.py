@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 from pipelines.ingest.kinds import KINDS, Kind
+from pipelines.warehouse import ROW_META
 
 
 def _content_columns(kind: Kind) -> list[str]:
@@ -75,6 +76,9 @@ def deduplicated_sql(kind: Kind, as_of: date) -> str:
     else:
         keyed = " and ".join(f"{k} is not null" for k in key)
         partition = ", ".join(key)
+    # in the order the departments wrote them: rules that list several records in a case's
+    # text list them in this order, whatever order the files were staged in
+    meta = ", ".join(name for name, _ in ROW_META)
     day = as_of.isoformat()
     return f"""
         with snap as not materialized ({snapshot_sql(kind, as_of)}),
@@ -104,7 +108,8 @@ def deduplicated_sql(kind: Kind, as_of: date) -> str:
                (copies > same_content) as copies_disagree
         from grouped
         left join ({_disagreement_sql(kind, partition)}) using ({partition})
-        where copy_no = 1"""
+        where copy_no = 1
+        order by {meta}"""
 
 
 CONFORMED_KINDS = {
