@@ -61,11 +61,12 @@ def join_keys(ids: pl.Series, latest: date) -> pl.Series:
 
 
 def pseudonym_table(ids: pl.Series, key: bytes, latest: date) -> pa.Table:
-    """(id_number, person_key) for each of the distinct, non-null `ids`: the lowercase hex
-    HMAC-SHA256 of the ID, null where it is not a join key.
+    """(id_number, person_key) for each of the distinct, non-null `ids` but the empty one: the
+    lowercase hex HMAC-SHA256 of the ID, null where it is not a join key.
 
     The IDs are judged as a column; the HMAC is keyed once and copied per ID (a province
     publishes seven million IDs)."""
+    ids = ids.filter(ids != "")
     keyed = hmac.new(key, digestmod=hashlib.sha256)
 
     def one(id_number: str) -> str:

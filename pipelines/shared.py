@@ -111,23 +111,19 @@ def register_masks(
             elif how == MASK_NAME:
                 name_queries.append(f"select {column}::varchar as v from {source}.{table}")
 
-    def distinct(queries: list[str]) -> list[str]:
+    def distinct(queries: list[str]) -> pl.Series:
+        """Each value once, sorted by DuckDB and handed over as one column (a province
+        publishes seven million IDs)."""
         if not queries:
-            return []
-        sql = f"select distinct v from ({' union all '.join(queries)}) where v is not null"
-        return [v for (v,) in con.execute(sql).fetchall()]
-
-    # seven million IDs at province scale: sorted by DuckDB and handed over as one column
-    ids = pl.Series(dtype=pl.Utf8)
-    if id_queries:
+            return pl.Series(dtype=pl.Utf8)
         sql = (
-            f"select distinct v from ({' union all '.join(id_queries)}) "
-            "where v is not null and v <> '' order by v"
+            f"select distinct v from ({' union all '.join(queries)}) where v is not null order by v"
         )
-        ids = pl.from_arrow(con.sql(sql).to_arrow_table()["v"])
-    con.register(PSEUDONYMS, pseudonym_table(ids, key, latest))
-    masker = NameMasker(known_names(con) | set(distinct(name_queries)))
-    texts = distinct(text_queries)
+        return pl.from_arrow(con.sql(sql).to_arrow_table()["v"])
+
+    con.register(PSEUDONYMS, pseudonym_table(distinct(id_queries), key, latest))
+    masker = NameMasker(known_names(con) | set(distinct(name_queries).to_list()))
+    texts = distinct(text_queries).to_list()
     con.register(
         TEXTS,
         pa.table(

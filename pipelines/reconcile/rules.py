@@ -438,12 +438,12 @@ YL_07 = Rule(
            d.term as discriminator, ['rural'] as departments,
            format('乡村振兴：{}{}补助{}元；标准：{}每学期{}', term_label(d.term),
                   if(bool_or(d.payment_status = 'paid'), '已发放', '待发放'),
-                  -- amounts smallest first and the lowest level: the same text whatever
-                  -- order the rows are read in
+                  -- amounts smallest first, and the lowest level with its own standard: the
+                  -- same text whatever order the rows are read in
                   array_to_string(list_transform(
                       list_sort(list_distinct(list(d.amount))), lambda x: yuan(x)), '、'),
                   level_label(min(d.level)),
-                  coalesce(yuan(min(d.rule_amount)) || '元',
+                  coalesce(yuan(arg_min(d.rule_amount, d.level)) || '元',
                            '无对应标准（学期不在 terms.csv 中，或该学历层次没有标准）')) as detail
     from due as d left join register as r using (id_number)
     where d.rule_amount is null or d.amount <> d.rule_amount
